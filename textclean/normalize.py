@@ -1,0 +1,64 @@
+"""Normalisation: the folding key that every scorer reads.
+
+The key has exactly the same length as the input, character for character, so
+an offset found in the key is an offset into the original text. It is built
+with one ``str.translate`` call over a table that composes, per character,
+NFKC → casefold → Traditional-to-Simplified (OpenCC's character dictionary).
+Characters whose fold would change the length (``ß`` → ``ss``, ``ﬁ`` → ``fi``)
+keep a one-character approximation; the key is only for scoring, never output.
+"""
+from __future__ import annotations
+
+import threading
+import unicodedata
+
+__all__ = ["fold", "fold_table"]
+
+_lock = threading.Lock()
+_table: dict[int, str] | None = None
+
+# Ranges whose characters NFKC or casefold can change. CJK Unified Ideographs
+# (U+4E00..U+9FFF) are not in them: only Traditional→Simplified touches those.
+_UNICODE_RANGES = ((0x00A0, 0x4DFF), (0xA000, 0xD7FF), (0xF900, 0xFFEF), (0x1D400, 0x1D7FF))
+
+
+def _one_char(s: str, original: str) -> str:
+    if len(s) == 1:
+        return s
+    low = original.lower()
+    return low if len(low) == 1 else original
+
+
+def _build_table() -> dict[int, str]:
+    from .convert import fold_char_map  # lazy: reads OpenCC's dictionaries
+
+    t2s = fold_char_map()
+    table: dict[int, str] = {}
+    for lo, hi in _UNICODE_RANGES:
+        for cp in range(lo, hi + 1):
+            c = chr(cp)
+            folded = _one_char(unicodedata.normalize("NFKC", c).casefold(), c)
+            folded = t2s.get(folded, folded)
+            if folded != c:
+                table[cp] = folded
+    for cp in range(0x41, 0x5B):  # ASCII capitals
+        table[cp] = chr(cp + 32)
+    for trad, simp in t2s.items():
+        if len(trad) == 1 and ord(trad) not in table:
+            table[ord(trad)] = simp
+    return table
+
+
+def fold_table() -> dict[int, str]:
+    """The translate table behind :func:`fold`, built once per process."""
+    global _table
+    if _table is None:
+        with _lock:
+            if _table is None:
+                _table = _build_table()
+    return _table
+
+
+def fold(text: str) -> str:
+    """Return the folding key of *text*: same length, NFKC + casefold + T→S."""
+    return text.translate(fold_table())
