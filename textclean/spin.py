@@ -1,0 +1,225 @@
+"""Spun text: detect pages that went through a word spinner and restore them.
+
+Spam farms copy news and run it through a spinner that swaps strings by a
+fixed table (人→东谈主, 美元→好意思元, 模型→模子 …). Its output contains
+strings natural Chinese almost never does; those are the evidence.
+
+Dictionary tiers (``textclean/data/spin_dict.tsv``, see ``SPIN_DICT.md``):
+
+``safe``
+    spinner artifacts (东说念主, 好意思元). They make the spin score and are
+    always reversed on a page that is flagged as spun.
+``context``
+    real words the spinner also produces (模子, 协作, 齐集). Reversed only on
+    a flagged page *and* when a safe artifact lies within
+    :data:`CONTEXT_WINDOW` characters of the match (spinner output is dense;
+    an isolated real word on a spun page is more likely genuine).
+``unsafe``
+    listed for documentation only (咱们, 不错): never reversed.
+``keep``
+    natural strings that contain a shorter entry (不好意思 contains 好意思).
+    Matching is longest-first, so a ``keep`` match shields its substrings.
+
+Everything is matched on :func:`textclean.normalize.fold` of the text (same
+length, Traditional folded to Simplified), so offsets found in the key are
+offsets into the input and one dictionary serves both scripts. A restored
+word follows the input's script: on a Traditional span (or a Traditional page
+when the span itself is script-neutral, like 好意思) the Simplified original
+is converted with OpenCC ``s2t``.
+"""
+from __future__ import annotations
+
+import bisect
+import logging
+import threading
+from dataclasses import dataclass
+from importlib import resources
+
+import regex
+
+from .normalize import fold
+from .report import Replacement
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "CONTEXT_WINDOW",
+    "SpinEntry",
+    "load_spin_dict",
+    "spin_score",
+    "is_spun",
+    "despin",
+    "despin_with_replacements",
+]
+
+log = logging.getLogger(__name__)
+
+#: spin score (safe artifacts per 1000 Han characters) above which a page is spun
+DEFAULT_THRESHOLD = 3.0
+#: a context entry is restored only if a safe artifact starts within this many chars
+CONTEXT_WINDOW = 40
+#: short texts are scored as if they had this many Han characters, so a single
+#: stray artifact in a headline cannot flag it
+MIN_HAN = 500
+#: share of differing Han characters (text vs. fold) that makes a page Traditional
+_TRAD_SHARE = 0.05
+
+TIERS = ("safe", "context", "unsafe", "keep")
+
+_HAN = regex.compile(r"\p{Han}")
+
+
+@dataclass(frozen=True, slots=True)
+class SpinEntry:
+    """One dictionary row: the spun string, its original and its tier."""
+
+    spun: str
+    original: str
+    tier: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Dict:
+    entries: dict[str, SpinEntry]
+    pattern: regex.Pattern[str]
+
+
+_lock = threading.Lock()
+_dict: _Dict | None = None
+_s2t_lock = threading.Lock()
+_s2t_convert = None
+
+
+def _parse(text: str, source: str) -> dict[str, SpinEntry]:
+    entries: dict[str, SpinEntry] = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        if len(cols) < 3 or cols[2] not in TIERS or not cols[0]:
+            raise ValueError(f"{source}:{n}: expected spun<TAB>original<TAB>tier, got {line!r}")
+        spun = fold(cols[0])  # match on the key, whatever script the row was typed in
+        if spun in entries:
+            raise ValueError(f"{source}:{n}: duplicate spun string {cols[0]!r}")
+        entries[spun] = SpinEntry(spun, cols[1], cols[2])
+    return entries
+
+
+def load_spin_dict() -> dict[str, SpinEntry]:
+    """The shipped spin dictionary, keyed by the (folded) spun string."""
+    return _get().entries
+
+
+def _get() -> _Dict:
+    global _dict
+    if _dict is None:
+        with _lock:
+            if _dict is None:
+                res = resources.files("textclean") / "data" / "spin_dict.tsv"
+                entries = _parse(res.read_text(encoding="utf-8"), "spin_dict.tsv")
+                # a named list matches the longest entry first, in one pass
+                pattern = regex.compile(r"\L<spin>", spin=list(entries))
+                _dict = _Dict(entries, pattern)
+    return _dict
+
+
+def _matches(key: str) -> list[tuple[int, int, SpinEntry]]:
+    d = _get()
+    return [(m.start(), m.end(), d.entries[m.group()]) for m in d.pattern.finditer(key)]
+
+
+def _score(key: str, matches: list[tuple[int, int, SpinEntry]]) -> float:
+    safe = sum(1 for _s, _e, entry in matches if entry.tier == "safe")
+    han = len(_HAN.findall(key))
+    return 1000.0 * safe / max(han, MIN_HAN)
+
+
+def spin_score(text: str) -> float:
+    """Safe spinner artifacts per 1000 Han characters (at least :data:`MIN_HAN`).
+
+    Natural Chinese scores 0 almost always; seed 002 scores far above 10.
+    """
+    key = fold(text)
+    return _score(key, _matches(key))
+
+
+def is_spun(text: str, threshold: float = DEFAULT_THRESHOLD) -> bool:
+    """True when :func:`spin_score` of *text* is at least *threshold*."""
+    return spin_score(text) >= threshold
+
+
+def _s2t(text: str) -> str:
+    global _s2t_convert
+    if _s2t_convert is None:
+        with _s2t_lock:
+            if _s2t_convert is None:
+                from opencc import OpenCC  # lazy: reads dictionaries
+
+                _s2t_convert = OpenCC("s2t").convert
+    return _s2t_convert(text)
+
+
+def _is_traditional(text: str, key: str) -> bool:
+    han = len(_HAN.findall(key))
+    if not han:
+        return False
+    differing = sum(1 for a, b in zip(text, key) if a != b and _HAN.match(b))
+    return differing / han >= _TRAD_SHARE
+
+
+def _supported(start: int, end: int, safe_starts: list[int]) -> bool:
+    """Is there a safe artifact starting within the context window?"""
+    i = bisect.bisect_left(safe_starts, start - CONTEXT_WINDOW)
+    return i < len(safe_starts) and safe_starts[i] <= end + CONTEXT_WINDOW
+
+
+def _restorable(matches: list[tuple[int, int, SpinEntry]]) -> list[tuple[int, int, SpinEntry]]:
+    safe_starts = [s for s, _e, entry in matches if entry.tier == "safe"]
+    out = []
+    for s, e, entry in matches:
+        if entry.tier == "safe" or (entry.tier == "context" and _supported(s, e, safe_starts)):
+            out.append((s, e, entry))
+    return out
+
+
+def despin_with_replacements(
+    text: str, *, force: bool = False, threshold: float = DEFAULT_THRESHOLD
+) -> tuple[str, list[Replacement]]:
+    """Restore a spun page; return the text and the replacements made.
+
+    Pages scoring under *threshold* come back unchanged unless *force*.
+    Replacement offsets point into *text*; applying them in order rebuilds
+    the returned string.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"despin expects str, not {type(text).__name__}; decode bytes first")
+    key = fold(text)
+    matches = _matches(key)
+    if not matches or (not force and _score(key, matches) < threshold):
+        return text, []
+    page_trad: bool | None = None
+    parts: list[str] = []
+    reps: list[Replacement] = []
+    last = 0
+    for s, e, entry in _restorable(matches):
+        old = text[s:e]
+        new = entry.original
+        if old != key[s:e]:
+            new = _s2t(new)
+        elif entry.spun != entry.original:
+            if page_trad is None:
+                page_trad = _is_traditional(text, key)
+            if page_trad:
+                new = _s2t(new)
+        if new == old:
+            continue
+        parts.append(text[last:s])
+        parts.append(new)
+        last = e
+        reps.append(Replacement(s, e, old, new, entry.tier))
+    parts.append(text[last:])
+    return "".join(parts), reps
+
+
+def despin(text: str, *, force: bool = False, threshold: float = DEFAULT_THRESHOLD) -> str:
+    """:func:`despin_with_replacements` without the replacement list."""
+    return despin_with_replacements(text, force=force, threshold=threshold)[0]
