@@ -43,6 +43,8 @@ def _build_table() -> dict[int, str]:
                 table[cp] = folded
     for cp in range(0x41, 0x5B):  # ASCII capitals
         table[cp] = chr(cp + 32)
+    # "\r" reads as "\n" so that rule anchors (^, $) work on CR and CRLF text
+    table[0x0D] = "\n"
     for trad, simp in t2s.items():
         if len(trad) == 1 and ord(trad) not in table:
             table[ord(trad)] = simp
@@ -60,5 +62,5 @@ def fold_table() -> dict[int, str]:
 
 
 def fold(text: str) -> str:
-    """Return the folding key of *text*: same length, NFKC + casefold + T→S."""
+    """Return the folding key of *text*: same length, NFKC + casefold + T→S, CR read as LF."""
     return text.translate(fold_table())

@@ -1,0 +1,210 @@
+"""Decide: turn signals into verdicts, pass 1 from signals alone, pass 2 with context.
+
+Pass 2 follows jusText's idea of revising units by their neighbours: a short
+line between two spam lines is spam, a short header above a spam block is
+spam, and an auto-generated FAQ block (header, questions, echoed answers) is
+boilerplate. Each verdict keeps its pass-1 label (``first_label``).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .config import Config
+from .document import Document
+from .report import Signal, Verdict
+
+__all__ = ["decide"]
+
+_PRIORITY = {"spam": 5, "lottery": 4, "porn": 4, "offtopic": 2, "boilerplate": 1}
+_SPAMMY = frozenset({"spam", "lottery", "porn"})
+# A pasted brand is glued into a sentence without grammar; a brand with a
+# preposition before it or a particle after it is the sentence's subject or
+# object, so the sentence was written to promote it and goes whole. (Porn
+# phrases that replace a word are cut alone: the sentence around them is news.)
+_GRAMMAR_BEFORE = frozenset("如像似于到是和与在对用把被让给将从向及跟同比选")
+_GRAMMAR_AFTER = frozenset("的在是对已将为等也都还就能可会")
+_QUESTION_END = ("?", "？")
+_FAQ_ECHO_CHARS = 20
+_HEADER_MAX_CHARS = 8
+_MIN_SPAM_BLOCK = 2
+_MAX_CONTEXT_RUN = 3
+
+
+@dataclass
+class _Unit:
+    start: int
+    end: int
+    unit: str
+    label: str
+    first_label: str
+    signals: list[Signal] = field(default_factory=list)
+
+    def verdict(self) -> Verdict:
+        return Verdict(self.start, self.end, self.unit, self.label, self.first_label, tuple(self.signals))
+
+
+def _decides(sig: Signal, config: Config) -> bool:
+    if sig.source == "model":
+        return sig.score >= config.spam_threshold
+    if sig.source == "coherence":
+        return sig.score >= config.offtopic_threshold
+    return True
+
+
+def _best_label(signals: list[Signal]) -> str:
+    return max((s.label for s in signals), key=lambda lab: _PRIORITY.get(lab, 0))
+
+
+def _visible(text: str) -> int:
+    return sum(1 for c in text if not c.isspace() and c.isalnum())
+
+
+def _pass1(doc: Document, signals: list[Signal], config: Config):
+    lines: dict[int, _Unit] = {}
+    sentences: dict[int, _Unit] = {}
+    spans: list[_Unit] = []
+    by_line: dict[int, list[Signal]] = defaultdict(list)
+    by_sentence: dict[int, list[Signal]] = defaultdict(list)
+    for sig in signals:
+        if not _decides(sig, config):
+            continue
+        if sig.unit == "line":
+            by_line[doc.line_at(sig.start).index].append(sig)
+        elif sig.unit == "sentence":
+            sent = doc.sentence_at(sig.start)
+            if sent is not None:
+                by_sentence[sent.index].append(sig)
+        else:
+            spans.append(_Unit(sig.start, sig.end, "span", sig.label, sig.label, [sig]))
+    for idx, sigs in by_line.items():
+        line = doc.lines[idx]
+        label = _best_label(sigs)
+        lines[idx] = _Unit(line.start, line.end, "line", label, label, sigs)
+    for idx, sigs in by_sentence.items():
+        sent = doc.sentences[idx]
+        label = _best_label(sigs)
+        sentences[idx] = _Unit(sent.start, sent.end, "sentence", label, label, sigs)
+    return lines, sentences, spans
+
+
+def _upgrade_spans(doc: Document, spans: list[_Unit], sentences: dict[int, _Unit]) -> list[_Unit]:
+    """Spans used grammatically, or that leave almost nothing of their sentence, take the sentence."""
+    by_sentence: dict[int, list[_Unit]] = defaultdict(list)
+    kept: list[_Unit] = []
+    for span in spans:
+        sent = doc.sentence_at(span.start)
+        if sent is None:
+            kept.append(span)
+        else:
+            by_sentence[sent.index].append(span)
+    for idx, group in by_sentence.items():
+        sent = doc.sentences[idx]
+        group.sort(key=lambda u: u.start)
+        rest, pos = [], sent.start
+        for span in group:
+            rest.append(doc.text[pos : max(pos, span.start)])
+            pos = max(pos, span.end)
+        rest.append(doc.text[pos : sent.end])
+        whole = _visible("".join(rest)) < 4 or any(
+            s.label == "spam" and _grammatical(doc, sent, s) for s in group
+        )
+        if not whole:
+            kept.extend(group)
+            continue
+        unit = sentences.get(idx)
+        if unit is None:
+            label = _best_label([sig for s in group for sig in s.signals])
+            unit = _Unit(sent.start, sent.end, "sentence", label, label, [])
+            sentences[idx] = unit
+        for span in group:
+            unit.signals.extend(span.signals)
+    return kept
+
+
+def _grammatical(doc: Document, sent, span: _Unit) -> bool:
+    before = doc.key[span.start - 1] if span.start > sent.start else ""
+    after = doc.key[span.end] if span.end < sent.end else ""
+    return (before != "" and before in _GRAMMAR_BEFORE) or (after != "" and after in _GRAMMAR_AFTER)
+
+
+def _nonblank(doc: Document) -> list[int]:
+    return [ln.index for ln in doc.lines if not doc.is_blank(ln)]
+
+
+def _short(doc: Document, idx: int, config: Config, limit: int | None = None) -> bool:
+    line = doc.lines[idx]
+    n = doc.visible_len(line.start, line.end)
+    return n <= (limit or config.context_max_chars) and not doc.ends_like_sentence(line)
+
+
+def _is_header(doc: Document, idx: int, config: Config) -> bool:
+    line = doc.lines[idx]
+    body = doc.text[line.start : line.end].strip()
+    return _short(doc, idx, config, _HEADER_MAX_CHARS) and not body.endswith((":", "：", ",", "，"))
+
+
+def _context_unit(doc: Document, idx: int, label: str, why: str) -> _Unit:
+    line = doc.lines[idx]
+    sig = Signal("context", why, label, 1.0, line.start, line.end, "line")
+    return _Unit(line.start, line.end, "line", label, "keep", [sig])
+
+
+def _spam_context(doc: Document, lines: dict[int, _Unit], config: Config) -> None:
+    order = _nonblank(doc)
+    spam = lambda i: i in lines and lines[i].label in _SPAMMY  # noqa: E731
+    i = 0
+    while i < len(order):
+        if order[i] in lines or not _short(doc, order[i], config):
+            i += 1
+            continue
+        j = i
+        while j < len(order) and order[j] not in lines and _short(doc, order[j], config):
+            j += 1
+        run = order[i:j]
+        before = order[i - 1] if i > 0 else None
+        after = order[j] if j < len(order) else None
+        if len(run) <= _MAX_CONTEXT_RUN and before is not None and after is not None and spam(before) and spam(after):
+            for idx in run:
+                lines[idx] = _context_unit(doc, idx, "spam", "between-spam")
+        elif len(run) == 1 and (before is None or not spam(before)) and _is_header(doc, run[0], config):
+            block = order[j : j + _MIN_SPAM_BLOCK]
+            if len(block) == _MIN_SPAM_BLOCK and all(spam(k) for k in block):
+                lines[run[0]] = _context_unit(doc, run[0], "spam", "block-header")
+        i = j
+
+
+def _faq_context(doc: Document, lines: dict[int, _Unit]) -> None:
+    """After an FAQ header: questions, the answers that follow them, and echoes of the article."""
+    headers = [u for u in lines.values() if any(s.name == "faq-header" for s in u.signals)]
+    if not headers:
+        return
+    header = min(headers, key=lambda u: u.start)
+    order = [i for i in _nonblank(doc) if doc.lines[i].start > header.start]
+    after_question = False
+    for idx in order:
+        line = doc.lines[idx]
+        body = doc.text[line.start : line.end].strip()
+        probe = doc.key[line.start : line.end].strip()[:_FAQ_ECHO_CHARS]
+        question = body.endswith(_QUESTION_END)
+        echo = len(probe) >= 8 and doc.key.find(probe, 0, header.start) >= 0
+        if not (question or echo or after_question):
+            break
+        if idx not in lines:
+            lines[idx] = _context_unit(doc, idx, "boilerplate", "faq-block")
+        after_question = question
+
+
+def decide(doc: Document, signals: list[Signal], config: Config) -> list[Verdict]:
+    """Verdicts for every unit the signals and their context condemn, in text order."""
+    lines, sentences, spans = _pass1(doc, signals, config)
+    spans = _upgrade_spans(doc, spans, sentences)
+    if config.context:
+        _spam_context(doc, lines, config)
+        _faq_context(doc, lines)
+    units = list(lines.values())
+    for unit in list(sentences.values()) + spans:
+        if doc.line_at(unit.start).index not in lines:
+            units.append(unit)
+    units.sort(key=lambda u: (u.start, -u.end))
+    return [u.verdict() for u in units]

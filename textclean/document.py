@@ -1,0 +1,68 @@
+"""A document prepared for scoring: the text, its folding key and its segments."""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+from .normalize import fold
+from .segment import Line, Segmentation, Sentence, segment
+
+__all__ = ["Document", "prepare"]
+
+_TERMINAL = frozenset("。！？!?…；;")
+
+
+@dataclass(frozen=True)
+class Document:
+    """Input text plus what every scorer needs; built once per call."""
+
+    text: str
+    key: str  # same length as text; "\r" is read as "\n" so "^"/"$" see CR lines
+    seg: Segmentation
+    _line_starts: list[int] = field(repr=False)
+    _sentence_starts: list[int] = field(repr=False)
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        return self.seg.lines
+
+    @property
+    def sentences(self) -> tuple[Sentence, ...]:
+        return self.seg.sentences
+
+    def line_at(self, offset: int) -> Line:
+        return self.seg.lines[bisect.bisect_right(self._line_starts, offset) - 1]
+
+    def sentence_at(self, offset: int) -> Sentence | None:
+        i = bisect.bisect_right(self._sentence_starts, offset) - 1
+        if i < 0:
+            return None
+        s = self.seg.sentences[i]
+        return s if s.start <= offset < s.end else None
+
+    def line_key(self, line: Line) -> str:
+        return self.key[line.start : line.end]
+
+    def is_blank(self, line: Line) -> bool:
+        return not self.text[line.start : line.end].strip()
+
+    def visible_len(self, start: int, end: int) -> int:
+        """Characters in ``text[start:end]`` that are not whitespace."""
+        chunk = self.text[start:end]
+        return len(chunk) - sum(chunk.count(c) for c in " \t\u3000\u00a0")
+
+    def ends_like_sentence(self, line: Line) -> bool:
+        body = self.text[line.start : line.end].rstrip()
+        return bool(body) and (body[-1] in _TERMINAL or body[-2:-1] in _TERMINAL)
+
+
+def prepare(text: str) -> Document:
+    seg = segment(text)
+    key = fold(text)
+    return Document(
+        text=text,
+        key=key,
+        seg=seg,
+        _line_starts=[line.start for line in seg.lines],
+        _sentence_starts=[s.start for s in seg.sentences],
+    )

@@ -1,0 +1,238 @@
+"""The data-driven rule set: TOML files of `regex` patterns matched on the folding key.
+
+A rule file has a ``[lists]`` table of named keyword lists (used in patterns as
+``\\L<name>``) and ``[[rule]]`` entries::
+
+    [[rule]]
+    id = "gambling-link-line"      # unique across all loaded files
+    label = "spam"                 # spam | lottery | porn | boilerplate | offtopic
+    scope = "line"                 # line | sentence | span
+    pattern = '^\\W{0,4}\\L<spam_brands>'
+    position = "any"               # any | first | last  (first/last 3 non-blank lines)
+    max_chars = 200                # optional: only lines/sentences up to this length
+    match = ["- 某某彩乐园网址 今日新闻"]
+    no_match = ["澳门博彩收入上升"]
+
+Patterns see the folding key (NFKC, lower case, Simplified, ``\\r`` read as
+``\\n``) and are compiled with MULTILINE, so write them in Simplified lower case;
+``^``/``$`` anchor at line ends. ``scope`` says what a match removes: the whole
+line, the sentence it starts in, or just the matched text (group ``span`` if
+the pattern has one). List entries are folded too, so they may be written in
+any script.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+
+import regex
+
+from .normalize import fold
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["Rule", "RuleSet", "RuleError", "RuleTimeoutError", "load_rules", "default_rules"]
+
+_SCOPES = ("line", "sentence", "span")
+_POSITIONS = ("any", "first", "last")
+_LABELS = ("spam", "lottery", "porn", "boilerplate", "offtopic")
+_HAN = regex.compile(r"\p{Han}")
+
+
+class RuleError(ValueError):
+    """A rule file is malformed; the message names the file and rule id."""
+
+
+class RuleTimeoutError(RuleError, TimeoutError):
+    """A rule pattern ran longer than ``Config.rule_timeout`` (catastrophic backtracking)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    label: str
+    scope: str
+    pattern: Any  # a compiled regex.Pattern
+    source: str
+    position: str = "any"
+    max_chars: int | None = None
+    description: str = ""
+    match: tuple[str, ...] = ()
+    no_match: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """An ordered, immutable collection of rules; combine sets with ``+``."""
+
+    rules: tuple[Rule, ...]
+    sources: tuple[str, ...] = field(default=())
+
+    def __add__(self, other: "RuleSet") -> "RuleSet":
+        seen = {r.id: r.source for r in self.rules}
+        for r in other.rules:
+            if r.id in seen:
+                raise RuleError(f"{r.source}: rule id {r.id!r} is already defined in {seen[r.id]}")
+        return RuleSet(self.rules + other.rules, self.sources + other.sources)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def __iter__(self):
+        return iter(self.rules)
+
+    def get(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+
+def _fail(source: str, rule_id: str | None, problem: str) -> RuleError:
+    where = f"{source}, rule {rule_id!r}" if rule_id else source
+    return RuleError(f"{where}: {problem}")
+
+
+def _folded_lists(raw: Any, source: str) -> dict[str, list[str]]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise _fail(source, None, "[lists] must be a table of name = [strings]")
+    lists: dict[str, list[str]] = {}
+    for name, words in raw.items():
+        if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+            raise _fail(source, None, f"list {name!r} must be a non-empty array of non-empty strings")
+        lists[name] = sorted({fold(w) for w in words}, key=len, reverse=True)
+    return lists
+
+
+def _compile(entry: dict[str, Any], lists: dict[str, list[str]], source: str) -> Rule:
+    rid = entry.get("id")
+    if not isinstance(rid, str) or not rid:
+        raise _fail(source, None, "every [[rule]] needs a string id")
+    for key in ("label", "scope", "pattern"):
+        if not isinstance(entry.get(key), str):
+            raise _fail(source, rid, f"missing or non-string {key!r}")
+    unknown = set(entry) - {
+        "id", "label", "scope", "pattern", "position", "max_chars", "description", "match", "no_match"
+    }
+    if unknown:
+        raise _fail(source, rid, f"unknown keys {sorted(unknown)}")
+    if entry["label"] not in _LABELS:
+        raise _fail(source, rid, f"label {entry['label']!r} is not one of {list(_LABELS)}")
+    if entry["scope"] not in _SCOPES:
+        raise _fail(source, rid, f"scope {entry['scope']!r} is not one of {list(_SCOPES)}")
+    position = entry.get("position", "any")
+    if position not in _POSITIONS:
+        raise _fail(source, rid, f"position {position!r} is not one of {list(_POSITIONS)}")
+    max_chars = entry.get("max_chars")
+    if max_chars is not None and (not isinstance(max_chars, int) or max_chars <= 0):
+        raise _fail(source, rid, "max_chars must be a positive integer")
+    text = entry["pattern"]
+    changed = sorted({c for c in _HAN.findall(text) if fold(c) != c})
+    if changed:
+        raise _fail(source, rid, f"write patterns in Simplified (they match the folded key); found {''.join(changed)}")
+    used = set(regex.findall(r"\\L<(\w+)>", text))
+    missing = used - set(lists)
+    if missing:
+        raise _fail(source, rid, f"pattern uses undefined list(s) {sorted(missing)}")
+    try:
+        pattern = regex.compile(text, regex.MULTILINE | regex.VERSION0, **{k: lists[k] for k in used})
+    except regex.error as exc:
+        raise _fail(source, rid, f"bad pattern: {exc}") from None
+    examples = {}
+    for key in ("match", "no_match"):
+        vals = entry.get(key, [])
+        if not isinstance(vals, list) or not all(isinstance(v, str) for v in vals):
+            raise _fail(source, rid, f"{key!r} must be an array of strings")
+        examples[key] = tuple(vals)
+    return Rule(
+        id=rid,
+        label=entry["label"],
+        scope=entry["scope"],
+        pattern=pattern,
+        source=source,
+        position=position,
+        max_chars=max_chars,
+        description=str(entry.get("description", "")),
+        match=examples["match"],
+        no_match=examples["no_match"],
+    )
+
+
+def parse_rules(data: str, source: str = "<string>", *, base_lists: dict[str, list[str]] | None = None) -> RuleSet:
+    """Parse rule-file text; *base_lists* lets a user file use the default lists."""
+    try:
+        doc = tomllib.loads(data)
+    except tomllib.TOMLDecodeError as exc:
+        raise _fail(source, None, f"not valid TOML: {exc}") from None
+    lists = dict(base_lists or {})
+    lists.update(_folded_lists(doc.get("lists"), source))
+    entries = doc.get("rule", [])
+    if not isinstance(entries, list):
+        raise _fail(source, None, "rules must be written as [[rule]] tables")
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise _fail(source, None, "each [[rule]] must be a table")
+        rule = _compile(entry, lists, source)
+        if rule.id in seen:
+            raise _fail(source, rule.id, "duplicate rule id")
+        seen.add(rule.id)
+        rules.append(rule)
+    return RuleSet(tuple(rules), (source,))
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RuleError(f"{path}: rule file not found") from None
+    except UnicodeDecodeError as exc:
+        raise RuleError(f"{path}: rule file is not UTF-8 ({exc.reason} at byte {exc.start})") from None
+
+
+@functools.lru_cache(maxsize=1)
+def _default_text() -> str:
+    return (resources.files("textclean") / "data" / "rules.toml").read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _default_lists() -> dict[str, list[str]]:
+    return _folded_lists(tomllib.loads(_default_text()).get("lists"), "textclean/data/rules.toml")
+
+
+@functools.lru_cache(maxsize=1)
+def default_rules() -> RuleSet:
+    """The rule set shipped with the package (parsed once per process)."""
+    return parse_rules(_default_text(), "textclean/data/rules.toml")
+
+
+def load_rules(*paths: str | Path, include_default: bool = True) -> RuleSet:
+    """Load rule files, by default on top of the shipped rules.
+
+    User files may use the shipped named lists (``\\L<spam_brands>``) and add
+    their own; a list with the same name replaces the shipped one in that file.
+    """
+    ruleset = default_rules() if include_default else RuleSet(())
+    for p in paths:
+        path = Path(p)
+        ruleset = ruleset + parse_rules(_read(path), str(path), base_lists=_default_lists())
+    return ruleset
+
+
+def iter_examples(ruleset: RuleSet) -> Iterable[tuple[Rule, str, bool]]:
+    """Every (rule, example text, should match) triple, for the example test."""
+    for rule in ruleset:
+        for text in rule.match:
+            yield rule, text, True
+        for text in rule.no_match:
+            yield rule, text, False
