@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 #: spin score (safe artifacts per 1000 Han characters) above which a page is spun
 DEFAULT_THRESHOLD = 3.0
 #: a context entry is restored only if a safe artifact starts within this many chars
-CONTEXT_WINDOW = 40
+CONTEXT_WINDOW = 80
 #: short texts are scored as if they had this many Han characters, so a single
 #: stray artifact in a headline cannot flag it
 MIN_HAN = 500
