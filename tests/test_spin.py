@@ -155,3 +155,12 @@ def test_seed_002_restoration_cer_bound() -> None:
     after = cer([(restored[s], r) for s, r in pairs])
     assert before > 0.12
     assert after <= 0.06, f"CER after despin {after:.2%}"
+
+
+def test_dictionary_loads_once_across_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(spin, "_dict", None)
+    with ThreadPoolExecutor(4) as pool:
+        outs = list(pool.map(lambda _: spin.despin(SPUN), range(8)))
+    assert outs == [RESTORED] * 8

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import operator
 import threading
 from dataclasses import dataclass
 from importlib import resources
@@ -43,6 +44,8 @@ from .report import Replacement
 __all__ = [
     "DEFAULT_THRESHOLD",
     "CONTEXT_WINDOW",
+    "MIN_HAN",
+    "TIERS",
     "SpinEntry",
     "load_spin_dict",
     "spin_score",
@@ -158,12 +161,13 @@ def _s2t(text: str) -> str:
     return _s2t_convert(text)
 
 
-def _is_traditional(text: str, key: str) -> bool:
-    han = len(_HAN.findall(key))
+def _is_traditional(text: str) -> bool:
+    """Does the page write enough Han characters that fold to another one?"""
+    han = "".join(_HAN.findall(text))
     if not han:
         return False
-    differing = sum(1 for a, b in zip(text, key) if a != b and _HAN.match(b))
-    return differing / han >= _TRAD_SHARE
+    differing = sum(map(operator.ne, han, fold(han)))  # C-level, no Python loop
+    return differing / len(han) >= _TRAD_SHARE
 
 
 def _supported(start: int, end: int, safe_starts: list[int]) -> bool:
@@ -207,7 +211,7 @@ def despin_with_replacements(
             new = _s2t(new)
         elif entry.spun != entry.original:
             if page_trad is None:
-                page_trad = _is_traditional(text, key)
+                page_trad = _is_traditional(text)
             if page_trad:
                 new = _s2t(new)
         if new == old:
