@@ -23,7 +23,7 @@ _SPAMMY = frozenset({"spam", "lottery", "porn"})
 # object, so the sentence was written to promote it and goes whole. (Porn
 # phrases that replace a word are cut alone: the sentence around them is news.)
 _GRAMMAR_BEFORE = frozenset("如像似于到是和与在对用把被让给将从向及跟同比选")
-_GRAMMAR_AFTER = frozenset("的在是对已将为等也都还就能可会")
+_GRAMMAR_AFTER = frozenset("的在是已将为等也都还就能可会")
 _QUESTION_END = ("?", "？")
 _FAQ_ECHO_CHARS = 20
 _HEADER_MAX_CHARS = 8

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from .config import DEFAULT, Config
 from .decide import decide
 from .document import Document, prepare
-from .rebuild import rebuild
-from .report import Report, Signal
+from .rebuild import kept_intervals, rebuild
+from .report import Report, Signal, Verdict
 from .rules import default_rules
 from .rulescore import rule_signals
 
@@ -41,13 +42,47 @@ def _signals(doc: Document, config: Config) -> list[Signal]:
     return rule_signals(doc, ruleset, config.rule_timeout)
 
 
+_MAX_ROUNDS = 3
+
+
+def _dropped(doc: Document, config: Config) -> list[Verdict]:
+    verdicts = decide(doc, _signals(doc, config), config)
+    return [v for v in verdicts if v.label in config.drop]
+
+
+def _to_input(pieces: list[tuple[int, int]], verdict: Verdict, doc: Document) -> list[Verdict]:
+    """Map a verdict on the cleaned text back to input offsets (one per kept piece it covers)."""
+    out: list[Verdict] = []
+    pos = 0
+    for s, e in pieces:
+        lo, hi = max(verdict.start, pos), min(verdict.end, pos + e - s)
+        if lo < hi:
+            start, end = s + lo - pos, s + hi - pos
+            if verdict.unit == "line":
+                line = doc.line_at(start)
+                start, end = line.start, line.end
+            out.append(replace(verdict, start=start, end=end))
+        pos += e - s
+    return out
+
+
 def _explain(text: str, config: Config) -> Report:
     doc = prepare(text)
-    signals = _signals(doc, config)
-    verdicts = decide(doc, signals, config)
-    dropped = tuple(v for v in verdicts if v.label in config.drop)
+    dropped = _dropped(doc, config)
+    # Cutting a span out of a line can leave a line that is itself chrome
+    # ("相关文章一区二区" → "相关文章"); judge the result again so that
+    # clean(clean(x)) == clean(x). Only partial cuts can do this.
+    for _ in range(_MAX_ROUNDS):
+        if all(v.unit == "line" for v in dropped):
+            break
+        pieces = kept_intervals(doc, dropped)
+        again = _dropped(prepare("".join(text[s:e] for s, e in pieces)), config)
+        if not again:
+            break
+        dropped += [m for v in again for m in _to_input(pieces, v, doc)]
+    dropped.sort(key=lambda v: (v.start, -v.end))
     cleaned = rebuild(doc, dropped)
-    return Report(text=text, cleaned=cleaned, verdicts=dropped)
+    return Report(text=text, cleaned=cleaned, verdicts=tuple(dropped))
 
 
 def clean_and_explain(text: str, *, config: Config | None = None, **overrides: Any) -> Report:

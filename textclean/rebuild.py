@@ -12,7 +12,7 @@ from typing import Iterable
 from .document import Document
 from .report import Verdict
 
-__all__ = ["rebuild", "removed_lines"]
+__all__ = ["rebuild", "kept_intervals", "removed_lines"]
 
 
 def _nothing_left(text: str) -> bool:
@@ -82,20 +82,25 @@ def _absorb_blank_separators(doc: Document, whole: set[int]) -> set[int]:
     return result
 
 
-def rebuild(doc: Document, verdicts: Iterable[Verdict]) -> str:
-    """The text without the verdicts' spans."""
+def kept_intervals(doc: Document, verdicts: Iterable[Verdict]) -> list[tuple[int, int]]:
+    """The ``(start, end)`` pieces of the input that survive, in order."""
     verdicts = list(verdicts)
     if not verdicts:
-        return doc.text
+        return [(0, len(doc.text))] if doc.text else []
     whole, cuts = removed_lines(doc, verdicts)
     whole = _absorb_blank_separators(doc, whole)
-    intervals = [(doc.lines[i].start, doc.lines[i].stop) for i in whole] + cuts
-    intervals.sort()
-    out: list[str] = []
+    removed = sorted([(doc.lines[i].start, doc.lines[i].stop) for i in whole] + cuts)
+    kept: list[tuple[int, int]] = []
     pos = 0
-    for s, e in intervals:
+    for s, e in removed:
         if s > pos:
-            out.append(doc.text[pos:s])
+            kept.append((pos, s))
         pos = max(pos, e)
-    out.append(doc.text[pos:])
-    return "".join(out)
+    if pos < len(doc.text):
+        kept.append((pos, len(doc.text)))
+    return kept
+
+
+def rebuild(doc: Document, verdicts: Iterable[Verdict]) -> str:
+    """The text without the verdicts' spans."""
+    return "".join(doc.text[s:e] for s, e in kept_intervals(doc, verdicts))

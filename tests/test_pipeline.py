@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import textclean
+from conftest import is_subsequence
+from textclean.document import prepare
+from textclean.rebuild import rebuild
+
+SPAM_PAGE = (
+    "热点资讯\n- 金沙彩乐园网址 城市夜跑活动\n- 金沙彩乐园官网 汽车下乡活动\n\n"
+    "本地企业宣布投资建设新工厂,迪士尼彩乐园预计明年投产。\n\n相关文章\n"
+)
+
+
+@pytest.mark.parametrize("bad", [None, b"bytes", 3, 2.5, ["list"]])
+def test_non_str_raises_type_error_saying_what_to_pass(bad):
+    with pytest.raises(TypeError) as err:
+        textclean.clean(bad)
+    assert "str" in str(err.value)
+    if isinstance(bad, bytes):
+        assert "decode" in str(err.value)
+
+
+@pytest.mark.parametrize("text", ["", " ", "\n\n", "\r\n", " \t\u3000\n"])
+def test_empty_and_whitespace_come_back_unchanged(text):
+    assert textclean.clean(text) == text
+
+
+def test_report_offsets_point_into_the_input():
+    report = textclean.clean_and_explain(SPAM_PAGE)
+    removed = [SPAM_PAGE[v.start : v.end] for v in report.verdicts]
+    assert "迪士尼彩乐园" in removed
+    assert any(r.startswith("- 金沙彩乐园网址") for r in removed)
+    for v in report.verdicts:
+        assert v.signals and v.label in textclean.LABELS
+
+
+def test_rebuild_of_report_equals_clean():
+    report = textclean.clean_and_explain(SPAM_PAGE)
+    assert rebuild(prepare(SPAM_PAGE), report.verdicts) == textclean.clean(SPAM_PAGE) == report.cleaned
+
+
+def test_drop_only_spam_keeps_boilerplate():
+    out = textclean.clean(SPAM_PAGE, drop={"spam", "lottery", "porn"})
+    assert "相关文章" in out and "金沙彩乐园" not in out
+
+
+def test_overrides_and_config_merge():
+    config = textclean.Config(drop=frozenset({"boilerplate"}))
+    out = textclean.clean(SPAM_PAGE, config=config)
+    assert "金沙彩乐园" in out and "相关文章" not in out
+    assert textclean.clean(SPAM_PAGE, config=config, drop={"spam"}) != out
+
+
+def test_unknown_override_is_a_clear_error():
+    with pytest.raises(TypeError, match="unknown Config option"):
+        textclean.clean("x", thresold=0.5)
+    with pytest.raises(ValueError, match="unknown labels"):
+        textclean.Config(drop=frozenset({"ads"}))
+
+
+def test_no_blank_line_pileup_where_a_block_went():
+    out = textclean.clean(SPAM_PAGE)
+    assert out == "本地企业宣布投资建设新工厂,预计明年投产。\n"
+
+
+def test_crlf_page_keeps_its_line_endings():
+    page = SPAM_PAGE.replace("\n", "\r\n")
+    assert textclean.clean(page) == "本地企业宣布投资建设新工厂,预计明年投产。\r\n"
+
+
+def test_traditional_page_stays_traditional():
+    page = "- 九遊會官網 今日頭條\n市政府今天公布新的交通計畫。"
+    assert textclean.clean(page) == "市政府今天公布新的交通計畫。"
+
+
+def test_long_single_line_is_linear():
+    unit = "本地企业宣布投资建设新工厂,预计明年投产。" * 10
+    small, big = unit * 500, unit * 5000  # ~0.3 MB and ~3 MB
+    t0 = time.perf_counter()
+    assert textclean.clean(small) == small
+    t1 = time.perf_counter()
+    assert textclean.clean(big) == big
+    t2 = time.perf_counter()
+    # ten times the text may not cost a hundred times the time (quadratic)
+    assert (t2 - t1) < 40 * max(t1 - t0, 1e-3)
+
+
+_ALPHABET = st.sampled_from(
+    list("。!?.\r\n 3-|:") + ["中文", "新闻", "迪士尼彩乐园", "网址", "- ", "相关文章", "常见问题", "吗?", "一区二区", "\u200b", "🇨🇳"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_ALPHABET, max_size=40).map("".join))
+def test_invariants_on_generated_pages(text):
+    out = textclean.clean(text)
+    assert is_subsequence(out, text)
+    assert textclean.clean(out) == out
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=200))
+def test_never_raises_on_any_str(text):
+    out = textclean.clean(text)
+    assert is_subsequence(out, text)

@@ -1,0 +1,320 @@
+"""The ``textclean`` command: a thin layer over the API.
+
+Exit codes: 0 success; 1 some records or files failed (reported on stderr);
+2 usage error (bad option, unreadable input, bad rule file or model).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from contextlib import nullcontext
+from typing import IO, Any, Callable, Sequence
+
+from . import __version__
+from .config import LABELS, Config
+from .io import JsonlRecord, atomic_writer, iter_jsonl, read_text
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _labels(value: str) -> frozenset[str]:
+    labels = frozenset(v.strip() for v in value.split(",") if v.strip())
+    unknown = labels - LABELS
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown label(s) {sorted(unknown)}; choose from {sorted(LABELS)}")
+    return labels
+
+
+def _add_cleaning_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--drop", type=_labels, help=f"labels to remove (default: all of {','.join(sorted(LABELS))})")
+    p.add_argument("--keep", type=_labels, default=frozenset(), help="labels to keep, e.g. --keep boilerplate")
+    p.add_argument("--rules", action="append", default=[], metavar="FILE", help="extra rule file (repeatable)")
+    p.add_argument("--model", metavar="DIR", help="spam model directory (default: the shipped model)")
+    p.add_argument("--no-model", action="store_true", help="rules only, no classifier")
+    p.add_argument("--no-offtopic", action="store_true", help="do not judge sentences against their document")
+    script = p.add_mutually_exclusive_group()
+    script.add_argument("--to-simplified", action="store_true", help="convert the output to Simplified")
+    script.add_argument("--to-traditional", action="store_true", help="convert the output to Traditional")
+    p.add_argument("--restore-spun", action="store_true", help="restore pages run through a word spinner")
+
+
+def _add_io_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("input", nargs="?", default="-", help="input file, or - for stdin (default)")
+    p.add_argument("-o", "--output", default="-", help="output file, or - for stdout (default)")
+    p.add_argument("--in-place", action="store_true", help="rewrite the input file (atomically)")
+    p.add_argument("--jsonl", action="store_true", help="input is JSON Lines; clean one field per record")
+    p.add_argument("--field", default="text", help="JSONL field holding the text (default: text)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="textclean", description="Clean scraped Chinese news pages.")
+    ap.add_argument("--version", action="version", version=f"textclean {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("clean", help="clean text or JSONL records")
+    _add_io_options(p)
+    p.add_argument("--summary-field", metavar="NAME", help="JSONL: add a field with counts of removed spans by label")
+    _add_cleaning_options(p)
+
+    p = sub.add_parser("explain", help="show what would be removed and why")
+    p.add_argument("input", nargs="?", default="-", help="input file, or - for stdin")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    _add_cleaning_options(p)
+
+    p = sub.add_parser("convert", help="convert between Simplified and Traditional scripts")
+    _add_io_options(p)
+    p.add_argument("-c", "--config", required=True, help="conversion, e.g. s2t, t2s, s2twp, tw2sp, s2hk")
+
+    p = sub.add_parser("train", help="train a spam model on your labelled data")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="see `textclean train --help`")
+    p = sub.add_parser("evaluate", help="score cleaning against gold-labelled documents")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="see `textclean evaluate --help`")
+    return ap
+
+
+def _config(args: argparse.Namespace) -> Config:
+    from .rules import RuleError, load_rules
+
+    options: dict[str, Any] = {}
+    drop = args.drop if args.drop is not None else LABELS
+    options["drop"] = frozenset(drop - args.keep)
+    if args.rules:
+        try:
+            options["rules"] = load_rules(*args.rules)
+        except RuleError as exc:
+            raise _UsageError(str(exc)) from None
+    if args.no_model:
+        options["use_model"] = False
+    elif args.model:
+        options["model"] = _load_model(args.model)
+    if args.no_offtopic:
+        options["offtopic"] = False
+    if args.to_simplified:
+        options["script"] = "simplified"
+    elif args.to_traditional:
+        options["script"] = "traditional"
+    if args.restore_spun:
+        options["restore_spun"] = True
+    return Config(**options)
+
+
+def _load_model(path: str) -> Any:
+    try:
+        from .model import load_model
+    except ImportError as exc:  # pragma: no cover - model module ships with the package
+        raise _UsageError(f"the spam model module is unavailable: {exc}") from None
+    try:
+        return load_model(path)
+    except Exception as exc:  # the model module's own error names the file
+        raise _UsageError(str(exc)) from None
+
+
+def _open_output(args: argparse.Namespace):
+    if args.in_place:
+        if args.input == "-":
+            raise _UsageError("--in-place needs an input file, not stdin")
+        return atomic_writer(args.input)
+    if args.output == "-":
+        return nullcontext(sys.stdout)
+    return atomic_writer(args.output)
+
+
+def _run_text(args: argparse.Namespace, transform: Callable[[str], str]) -> int:
+    try:
+        text = read_text(args.input)
+    except (OSError, ValueError) as exc:
+        raise _UsageError(str(exc)) from None
+    result = transform(text)
+    with _open_output(args) as out:
+        out.write(result)
+    return EXIT_OK
+
+
+def _progress(stream: IO[bytes]) -> Any:
+    if sys.stderr.isatty():
+        try:
+            from tqdm import tqdm
+
+            return tqdm(stream, unit=" rec", file=sys.stderr)
+        except ImportError:  # pragma: no cover
+            pass
+    return stream
+
+
+def _jsonl_stream(args: argparse.Namespace) -> IO[bytes]:
+    if args.input == "-":
+        return nullcontext(sys.stdin.buffer)
+    try:
+        return open(args.input, "rb")
+    except OSError as exc:
+        raise _UsageError(str(exc)) from None
+
+
+def _run_jsonl(args: argparse.Namespace, handle: Callable[[dict[str, Any], str], None]) -> int:
+    """Stream records; each is written back cleaned or, on error, unchanged and reported."""
+    read = written = changed = failed = 0
+    with _jsonl_stream(args) as stream, _open_output(args) as out:
+        for rec in iter_jsonl(_progress(stream)):
+            if rec.record is None and rec.error is None:  # blank line
+                continue
+            read += 1
+            line, was_changed, error = _process_record(rec, args.field, handle)
+            if error:
+                failed += 1
+                print(f"textclean: {args.input}:{rec.number}: {error}", file=sys.stderr)
+            changed += was_changed
+            out.write(line)
+            written += 1
+    print(
+        f"textclean: {read} records read, {written} written, {changed} changed, {failed} failed",
+        file=sys.stderr,
+    )
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _dump(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, ensure_ascii=False) + "\n"
+
+
+def _process_record(
+    rec: JsonlRecord, field: str, handle: Callable[[dict[str, Any], str], None]
+) -> tuple[str, bool, str | None]:
+    """(output line, changed, error). Bad lines pass through unchanged."""
+    if rec.record is None:
+        text = rec.raw.decode("utf-8", "surrogateescape")
+        return (text if text.endswith("\n") else text + "\n"), False, rec.error
+    obj = rec.record
+    value = obj.get(field)
+    if not isinstance(value, str):
+        problem = "missing" if value is None else f"a {type(value).__name__}, not a string"
+        obj["textclean_error"] = f"field {field!r} is {problem}"
+        return _dump(obj), False, obj["textclean_error"]
+    try:
+        handle(obj, value)
+    except Exception as exc:  # one bad record must not stop the stream
+        obj.pop(field, None)
+        obj[field] = value
+        obj["textclean_error"] = f"{type(exc).__name__}: {exc}"
+        return _dump(obj), False, obj["textclean_error"]
+    return _dump(obj), obj.get(field) != value, None
+
+
+def _cmd_clean(args: argparse.Namespace) -> int:
+    from .pipeline import clean_and_explain
+
+    config = _config(args)
+    if not args.jsonl:
+        return _run_text(args, lambda text: clean_and_explain(text, config=config).cleaned)
+
+    def handle(obj: dict[str, Any], text: str) -> None:
+        report = clean_and_explain(text, config=config)
+        obj[args.field] = report.cleaned
+        if args.summary_field:
+            obj[args.summary_field] = report.counts()
+
+    return _run_jsonl(args, handle)
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from .pipeline import clean_and_explain
+
+    config = _config(args)
+    try:
+        text = read_text(args.input)
+    except (OSError, ValueError) as exc:
+        raise _UsageError(str(exc)) from None
+    report = clean_and_explain(text, config=config)
+    if args.json:
+        rows = [
+            {
+                "start": v.start,
+                "end": v.end,
+                "unit": v.unit,
+                "label": v.label,
+                "first_label": v.first_label,
+                "reason": v.reason,
+                "text": text[v.start : v.end],
+                "signals": [{"source": s.source, "name": s.name, "score": s.score} for s in v.signals],
+            }
+            for v in report.verdicts
+        ]
+        print(json.dumps({"removed": rows, "counts": report.counts(), "spun": report.spun}, ensure_ascii=False))
+        return EXIT_OK
+    print(_table(report))
+    return EXIT_OK
+
+
+def _table(report) -> str:
+    text = report.text
+    rows = [("offsets", "label", "why", "text")]
+    for v in report.verdicts:
+        snippet = text[v.start : v.end].replace("\r", "").replace("\n", " ")
+        if len(snippet) > 60:
+            snippet = snippet[:57] + "..."
+        rows.append((f"{v.start}-{v.end}", v.label, v.reason, snippet))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = ["  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows]
+    total = len(text)
+    kept = len(report.cleaned)
+    lines.append(f"{len(report.verdicts)} spans removed ({total - kept} of {total} characters); by label: {report.counts()}")
+    if report.spun:
+        lines.append(f"page looks spun (spin score {report.spin_score:.2f})")
+    return "\n".join(lines)
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from .convert import convert
+
+    try:
+        convert("", args.config)
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from None
+    if not args.jsonl:
+        return _run_text(args, lambda text: convert(text, args.config))
+
+    def handle(obj: dict[str, Any], text: str) -> None:
+        obj[args.field] = convert(text, args.config)
+
+    return _run_jsonl(args, handle)
+
+
+def _cmd_delegate(name: str, argv: list[str]) -> int:
+    from .training import train as training
+
+    entry = getattr(training, f"{name}_main")
+    return int(entry(argv) or 0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (tests call this in-process)."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "clean":
+            return _cmd_clean(args)
+        if args.command == "explain":
+            return _cmd_explain(args)
+        if args.command == "convert":
+            return _cmd_convert(args)
+        return _cmd_delegate(args.command, list(args.args))
+    except _UsageError as exc:
+        print(f"textclean: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        # the reader went away (| head): stop quietly, and keep Python from
+        # complaining again when it flushes stdout at exit
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
