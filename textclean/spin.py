@@ -33,8 +33,10 @@ import bisect
 import logging
 import operator
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
+from types import MappingProxyType
 
 import regex
 
@@ -107,9 +109,9 @@ def _parse(text: str, source: str) -> dict[str, SpinEntry]:
     return entries
 
 
-def load_spin_dict() -> dict[str, SpinEntry]:
-    """The shipped spin dictionary, keyed by the (folded) spun string."""
-    return _get().entries
+def load_spin_dict() -> Mapping[str, SpinEntry]:
+    """The shipped spin dictionary (read-only), keyed by the folded spun string."""
+    return MappingProxyType(_get().entries)
 
 
 def _get() -> _Dict:
@@ -122,6 +124,7 @@ def _get() -> _Dict:
                 # a named list matches the longest entry first, in one pass
                 pattern = regex.compile(r"\L<spin>", spin=list(entries))
                 _dict = _Dict(entries, pattern)
+                log.debug("loaded %d spin dictionary rows", len(entries))
     return _dict
 
 
