@@ -109,3 +109,18 @@ def test_invariants_on_generated_pages(text):
 def test_never_raises_on_any_str(text):
     out = textclean.clean(text)
     assert is_subsequence(out, text)
+
+
+SPUN = "公司职工说,好意思元走强后,东说念主们更爱储蓄。好意思元汇率上升,东说念主民币承压。"
+
+
+def test_spun_page_is_flagged_and_restored_only_when_asked():
+    report = textclean.clean_and_explain(SPUN)
+    assert report.spun and report.cleaned == SPUN and not report.replacements
+    restored = textclean.clean_and_explain(SPUN, restore_spun=True)
+    assert "美元" in restored.cleaned and "人民币" in restored.cleaned
+    assert {r.old for r in restored.replacements} >= {"好意思元", "东说念主"}
+
+
+def test_clean_page_is_not_flagged_as_spun():
+    assert not textclean.clean_and_explain("市政府今天公布新的交通计划,市民反应良好。").spun

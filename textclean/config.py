@@ -53,8 +53,9 @@ class Config:
     script: Literal["keep", "simplified", "traditional"] = "keep"
     #: restore pages detected as spun (the output then differs from the input)
     restore_spun: bool = False
-    #: spin score above which a page counts as spun
-    spin_threshold: float = 1.0
+    #: spin score (spinner artifacts per 1000 Han characters, short pages
+    #: counted as 500) at or above which a page counts as spun
+    spin_threshold: float = 3.0
 
     def __post_init__(self) -> None:
         drop = frozenset(self.drop)

@@ -9,9 +9,10 @@ from .config import DEFAULT, Config
 from .decide import decide
 from .document import Document, prepare
 from .rebuild import kept_intervals, rebuild
-from .report import Report, Signal, Verdict
+from .report import Replacement, Report, Signal, Verdict
 from .rules import default_rules
 from .rulescore import rule_signals
+from .spin import despin_with_replacements, spin_score
 
 __all__ = ["clean", "clean_and_explain", "resolve_config"]
 
@@ -82,7 +83,30 @@ def _explain(text: str, config: Config) -> Report:
         dropped += [m for v in again for m in _to_input(pieces, v, doc)]
     dropped.sort(key=lambda v: (v.start, -v.end))
     cleaned = rebuild(doc, dropped)
-    return Report(text=text, cleaned=cleaned, verdicts=tuple(dropped))
+    score = spin_score(text)
+    spun = score >= config.spin_threshold
+    replacements: tuple[Replacement, ...] = ()
+    if spun and config.restore_spun:
+        # offsets of replacements point into the cleaned text before restoration
+        cleaned, found = despin_with_replacements(cleaned, force=True)
+        replacements = tuple(found)
+    cleaned = _convert_output(cleaned, config)
+    return Report(
+        text=text,
+        cleaned=cleaned,
+        verdicts=tuple(dropped),
+        spun=spun,
+        spin_score=score,
+        replacements=replacements,
+    )
+
+
+def _convert_output(text: str, config: Config) -> str:
+    if config.script == "keep":
+        return text
+    from .convert import to_simplified, to_traditional
+
+    return to_simplified(text) if config.script == "simplified" else to_traditional(text)
 
 
 def clean_and_explain(text: str, *, config: Config | None = None, **overrides: Any) -> Report:
