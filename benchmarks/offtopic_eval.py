@@ -1,0 +1,180 @@
+"""Evaluate off-topic detection on held-out THUCNews articles, the seeds and real_dev.
+
+    .venv/bin/python benchmarks/offtopic_eval.py [--shared ../shared] [--threshold T] [--min-chars N] [--json]
+
+Held-out articles are the ``eval_doc_ids`` recorded in ``models/topic/card.json``
+(never seen by the topic model or the combiner). For each, sentences from an
+article of another label or of the same label are spliced in (1-3 sentences
+inline, as their own line, or scattered) and we measure:
+
+* recall: share of spliced sentences at least half removed;
+* false removals: share of genuine sentences at least half removed;
+* clean: share of unmodified articles with nothing removed.
+
+The same runs are repeated in Traditional script (OpenCC s2t). Seeds and
+real_dev report every flagged span against gold.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from textclean.coherence import (  # noqa: E402
+    DEFAULT_MIN_CHARS,
+    DEFAULT_THRESHOLD,
+    load_topic_model,
+    offtopic_signals,
+    score_units,
+)
+from textclean.normalize import fold  # noqa: E402
+from textclean.segment import segment  # noqa: E402
+from textclean.training.topic import load_articles, make_doc  # noqa: E402
+
+
+def _covered(spans: list[tuple[int, int]], removed: list[tuple[int, int]], size: int) -> np.ndarray:
+    mark = np.zeros(size + 1, dtype=np.int64)
+    for a, b in removed:
+        mark[a] += 1
+        mark[b] -= 1
+    cum = np.concatenate(([0], np.cumsum(np.cumsum(mark)[:size] > 0)))
+    return np.array([(cum[b] - cum[a]) * 2 >= (b - a) for a, b in spans], dtype=bool)
+
+
+def _run(text: str, threshold: float, min_chars: int) -> list[tuple[int, int]]:
+    key = fold(text)
+    seg = segment(text)
+    return [(s.start, s.end) for s in offtopic_signals(text, key, seg, threshold=threshold, min_chars=min_chars)]
+
+
+def splice_eval(shared: Path, threshold: float, min_chars: int, trad: bool, seed: int = 7) -> dict:
+    """Recall / false-removal figures per splice type on held-out articles."""
+    card = load_topic_model().card
+    eval_ids = card["split"]["eval_doc_ids"]
+    articles, label = load_articles(shared)
+    conv = None
+    if trad:
+        from opencc import OpenCC
+
+        conv = OpenCC("s2t").convert
+    rng = np.random.default_rng(seed)
+    results: dict[str, dict] = {}
+    for kind in ("clean", "other", "same"):
+        hits = foreign = gen_removed = genuine = docs = docs_changed = judged = 0
+        for d in eval_ids:
+            for mode in (("inline", "line", "scatter") if kind != "clean" else ("clean",)):
+                pool = [o for o in eval_ids if o != d and (label[o] == label[d]) == (kind == "same")]
+                donor = None if kind == "clean" else articles[int(rng.choice(pool))]
+                doc = make_doc(rng, articles[d], donor, mode=mode if donor else "inline", k=int(rng.integers(1, 4)))
+                text = conv(doc.text) if conv else doc.text
+                if len(text) != len(doc.text):  # s2t is char-for-char; keep spans honest
+                    continue
+                removed = _run(text, threshold, min_chars)
+                docs += 1
+                judged += int(len(fold(text)) >= min_chars)
+                docs_changed += int(bool(removed))
+                g = _covered(doc.genuine, removed, len(text))
+                f = _covered(doc.foreign, removed, len(text))
+                gen_removed += int(g.sum())
+                genuine += len(g)
+                hits += int(f.sum())
+                foreign += len(f)
+        results[kind] = {
+            "docs": docs,
+            "docs_over_min_chars": judged,
+            "docs_changed": docs_changed,
+            "spliced_sentences": foreign,
+            "recall": round(hits / foreign, 4) if foreign else None,
+            "genuine_sentences": genuine,
+            "genuine_removed": gen_removed,
+            "genuine_removed_share": round(gen_removed / max(genuine, 1), 5),
+        }
+        if kind == "clean":
+            results[kind]["unchanged_share"] = round(1 - docs_changed / max(docs, 1), 4)
+    return results
+
+
+def seeds_eval(shared: Path, threshold: float, min_chars: int) -> list[dict]:
+    out = []
+    gold = [json.loads(x) for x in (shared / "data/seeds/gold.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    for row in gold:
+        text = row["text"]
+        wanted = [r["span"] for r in row["remove"] if r["why"] == "offtopic"]
+        flagged = [text[a:b] for a, b in _run(text, threshold, min_chars)]
+        out.append({
+            "id": row["id"],
+            "gold_offtopic_found": [any(w.strip() in f or f.strip() in w for f in flagged) for w in wanted],
+            "flagged": [f[:60] for f in flagged],
+            "false": [f[:60] for f in flagged if not any(f.strip() in w or w in f for w in wanted)],
+        })
+    return out
+
+
+def dev_eval(shared: Path, threshold: float, min_chars: int) -> dict:
+    rows = [json.loads(x) for x in (shared / "data/dev/real_dev.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    false, found, wanted, flagged_on = [], 0, 0, {}
+    for row in rows:
+        text = row["text"]
+        gold = [r["span"] for r in row["remove"]]
+        off = [r["span"] for r in row["remove"] if r.get("why", r.get("label")) in ("off-topic", "offtopic")]
+        spans = [text[a:b] for a, b in _run(text, threshold, min_chars)]
+        wanted += len(off)
+        found += sum(any(o.strip() in s or s.strip() in o for s in spans) for o in off)
+        bad = [s for s in spans if not any(s.strip() in g or g.strip() in s for g in gold)]
+        if bad:
+            false += [{"id": row["id"], "kind": row["kind"], "span": s[:60]} for s in bad]
+        if spans:
+            flagged_on[row["id"]] = len(spans)
+    return {"pages": len(rows), "pages_over_min_chars": sum(len(fold(r["text"])) >= min_chars for r in rows),
+            "offtopic_gold": wanted, "offtopic_found": found, "false_removals": false}
+
+
+def speed(shared: Path) -> dict:
+    """Scoring throughput (score_units only, model already loaded)."""
+    articles, _ = load_articles(shared)
+    texts = ["\n".join(articles[d]) for d in sorted(articles)[:300]]
+    load_topic_model()
+    size = sum(len(t.encode("utf-8")) for t in texts)
+    t0 = time.perf_counter()
+    for t in texts:
+        score_units(t, fold(t), segment(t))
+    dt = time.perf_counter() - t0
+    return {"docs": len(texts), "mb": round(size / 1e6, 3), "seconds": round(dt, 3), "mb_per_s": round(size / 1e6 / dt, 2)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    ap.add_argument("--min-chars", type=int, default=DEFAULT_MIN_CHARS)
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--skip", default="", help="comma list of parts to skip: splice,trad,seeds,dev,speed")
+    args = ap.parse_args(argv)
+    if not (args.shared / "data").is_dir():
+        print(f"no shared data at {args.shared}", file=sys.stderr)
+        return 2
+    skip = set(args.skip.split(","))
+    report: dict = {"threshold": args.threshold, "min_chars": args.min_chars}
+    if "splice" not in skip:
+        report["simplified"] = splice_eval(args.shared, args.threshold, args.min_chars, trad=False)
+    if "trad" not in skip:
+        report["traditional"] = splice_eval(args.shared, args.threshold, args.min_chars, trad=True)
+    if "seeds" not in skip:
+        report["seeds"] = seeds_eval(args.shared, args.threshold, args.min_chars)
+    if "dev" not in skip:
+        report["dev"] = dev_eval(args.shared, args.threshold, args.min_chars)
+    if "speed" not in skip:
+        report["speed"] = speed(args.shared)
+    print(json.dumps(report, ensure_ascii=False, indent=None if args.json else 1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
