@@ -1,0 +1,340 @@
+"""The spam model: hashed character n-grams of the folding key, logistic regression.
+
+Run time needs numpy only. Featurisation is vectorised over all units of a
+document at once: the keys are concatenated into one code-point array (each
+unit wrapped in ``\\x02`` … ``\\x03`` boundary marks, ASCII digits mapped to
+``0`` so ``045期`` and ``123期`` look alike) and every n-gram is hashed with a
+fixed 64-bit function (see :func:`_ngram_hash`; never Python's salted
+``hash()``), so the same text gives the same columns on every machine.
+Features are binary per unit and L2-normalised; the score is a sparse dot
+product with the coefficient vector, mapped to a probability by Platt
+calibration fitted on held-out brand families.
+
+Two heads share the featuriser: the *unit* head scores lines and sentences,
+the *span* head scores candidate substrings (a short run of Han/Latin
+characters ending in a gambling morpheme, see :func:`span_candidates`) to find
+brand names pasted inside a sentence.
+
+Weights are a ``.npz`` read with ``allow_pickle=False`` plus a JSON card, so
+loading never executes code and survives scikit-learn upgrades.
+"""
+from __future__ import annotations
+
+import importlib.resources
+import json
+import logging
+import threading
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import regex
+
+__all__ = [
+    "FORMAT_VERSION",
+    "ModelError",
+    "SpamModel",
+    "featurize",
+    "span_candidates",
+    "models_dir",
+    "default_model_path",
+    "load_model",
+    "save_model",
+    "head_from_params",
+]
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+WEIGHTS_FILE = "weights.npz"
+CARD_FILE = "card.json"
+HASH_NAME = "fnv1a64-codepoints+splitmix64-final"
+
+_BOS, _EOS = 0x02, 0x03
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+class ModelError(RuntimeError):
+    """A model file is missing, corrupt, crafted or from an incompatible version."""
+
+    def __init__(self, path: Path | str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = str(path)
+        self.problem = problem
+
+
+# --- features -----------------------------------------------------------------
+
+def _codes(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenated code points of all keys with boundary marks, and the unit id per position."""
+    joined = "".join(f"\x02{k}\x03" for k in keys)
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    lens = np.fromiter((len(k) + 2 for k in keys), dtype=np.int64, count=len(keys))
+    unit = np.repeat(np.arange(len(keys), dtype=np.int64), lens)
+    digits = (codes >= 0x30) & (codes <= 0x39)
+    codes[digits] = 0x30  # numbers vary, their shape does not
+    return codes, unit
+
+
+def _ngram_hash(codes: np.ndarray, n: int) -> np.ndarray:
+    """FNV-1a over the n code points starting at each position, then a splitmix64 finaliser."""
+    m = len(codes) - n + 1
+    h = np.full(m, _FNV_OFFSET ^ np.uint64(n), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(n):
+            h = (h ^ codes[k:k + m]) * _FNV_PRIME
+        h ^= h >> np.uint64(30)
+        h *= _MIX1
+        h ^= h >> np.uint64(27)
+        h *= _MIX2
+        h ^= h >> np.uint64(31)
+    return h
+
+
+def featurize(keys: Sequence[str], n_features: int, ngram: tuple[int, int] = (1, 3)) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, cols, values) of the binary, L2-normalised n-gram matrix of *keys*."""
+    if not keys:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e, np.zeros(0, dtype=np.float64)
+    codes, unit = _codes(keys)
+    rows, cols = [], []
+    for n in range(ngram[0], ngram[1] + 1):
+        if len(codes) < n:
+            continue
+        h = _ngram_hash(codes, n)
+        ok = unit[: len(h)] == unit[n - 1:]  # n-grams never cross units
+        rows.append(unit[: len(h)][ok])
+        cols.append((h[ok] % np.uint64(n_features)).astype(np.int64))
+    r = np.concatenate(rows)
+    c = np.concatenate(cols)
+    pair = np.unique(r * n_features + c)  # binary: each n-gram counts once per unit
+    r, c = pair // n_features, pair % n_features
+    nnz = np.bincount(r, minlength=len(keys)).astype(np.float64)
+    vals = 1.0 / np.sqrt(nnz[r])
+    return r, c, vals
+
+
+# --- span candidates ------------------------------------------------------------
+
+# Morphemes that end gambling brand names; the key is case-folded so "app" is lower.
+SPAN_MORPHEMES = (
+    "娱乐城", "娱乐场", "娱乐", "体育", "彩票", "棋牌", "电竞", "官网", "平台", "彩乐园", "乐园", "国际",
+    "会", "真人", "集团", "app", "游戏", "网投", "视讯", "老虎机", "捕鱼", "彩", "bet",
+)
+_MORPH = regex.compile("|".join(sorted(map(regex.escape, SPAN_MORPHEMES), key=len, reverse=True)))
+_RUN = regex.compile(r"[\p{Han}a-z0-9]+")
+MAX_STEM = 5
+
+
+def span_candidates(key: str) -> list[tuple[int, int]]:
+    """(start, end) of every substring that is 1..MAX_STEM characters plus a morpheme.
+
+    Candidates stay inside one run of Han/Latin/digit characters, so they never
+    cross punctuation or spaces.
+    """
+    out: list[tuple[int, int]] = []
+    for run in _RUN.finditer(key):
+        rs = run.start()
+        for m in _MORPH.finditer(key, rs, run.end(), overlapped=True):
+            for k in range(1, MAX_STEM + 1):
+                s = m.start() - k
+                if s < rs:
+                    break
+                out.append((s, m.end()))
+    return out
+
+
+# --- the model ----------------------------------------------------------------------
+
+@dataclass
+class _Head:
+    coef: np.ndarray  # float32 [n_features]
+    intercept: float
+    platt_a: float
+    platt_b: float
+
+    def proba(self, keys: Sequence[str], n_features: int, ngram: tuple[int, int]) -> np.ndarray:
+        z = self.decision(keys, n_features, ngram)
+        return 1.0 / (1.0 + np.exp(-(self.platt_a * z + self.platt_b)))
+
+    def decision(self, keys: Sequence[str], n_features: int, ngram: tuple[int, int]) -> np.ndarray:
+        r, c, v = featurize(keys, n_features, ngram)
+        return np.bincount(r, weights=self.coef[c].astype(np.float64) * v, minlength=len(keys)) + self.intercept
+
+
+@dataclass
+class SpamModel:
+    """P(spam) for units (lines, sentences) and pasted-brand spans, on folding keys."""
+
+    unit: _Head
+    span: _Head
+    n_features: int
+    ngram: tuple[int, int] = (1, 3)
+    card: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        return dict(self.card.get("thresholds", {}))
+
+    def predict_proba(self, keys: Sequence[str]) -> np.ndarray:
+        """P(spam) for each folding key, one vectorised pass for all of them."""
+        return self.unit.proba(list(keys), self.n_features, self.ngram)
+
+    def span_proba(self, candidates: Sequence[str]) -> np.ndarray:
+        """P(brand) for candidate substrings (already folded)."""
+        return self.span.proba(list(candidates), self.n_features, self.ngram)
+
+    def flag_spans_many(self, keys: Sequence[str], threshold: float | None = None) -> list[list[tuple[int, int, float]]]:
+        """Pasted-brand spans per key: (start, end, prob) with prob >= threshold.
+
+        All candidates of all keys are scored in one pass; overlapping hits are
+        merged into one span carrying the highest probability.
+        """
+        t = self.thresholds.get("span", 0.9) if threshold is None else threshold
+        owners, spans, strings = [], [], []
+        for i, k in enumerate(keys):
+            for s, e in span_candidates(k):
+                owners.append(i)
+                spans.append((s, e))
+                strings.append(k[s:e])
+        out: list[list[tuple[int, int, float]]] = [[] for _ in keys]
+        if not strings:
+            return out
+        p = self.span_proba(strings)
+        for i, (s, e), q in zip(owners, spans, p):
+            if q >= t:
+                out[i].append((s, e, float(q)))
+        return [_merge(h) for h in out]
+
+    def flag_spans(self, key: str, threshold: float | None = None) -> list[tuple[int, int, float]]:
+        """Pasted-brand spans inside one key (offsets into the key)."""
+        return self.flag_spans_many([key], threshold)[0]
+
+
+def _merge(hits: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    hits.sort()
+    merged: list[list[float]] = []
+    for s, e, p in hits:
+        if merged and s < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+            merged[-1][2] = max(merged[-1][2], p)
+        else:
+            merged.append([s, e, p])
+    return [(int(s), int(e), float(p)) for s, e, p in merged]
+
+
+# --- files ------------------------------------------------------------------------
+
+def models_dir() -> Path:
+    """Where shipped models live: inside the package if a build put them there, else the repo root."""
+    try:
+        pkg = importlib.resources.files("textclean") / "models"
+        if pkg.is_dir():
+            return Path(str(pkg))
+    except (ModuleNotFoundError, TypeError):
+        pass
+    return Path(__file__).resolve().parents[1] / "models"
+
+
+def default_model_path() -> Path:
+    return models_dir() / "spam"
+
+
+def save_model(model: SpamModel, out: Path | str) -> Path:
+    """Write ``weights.npz`` and ``card.json`` into directory *out*."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        out / WEIGHTS_FILE,
+        unit_coef=model.unit.coef.astype(np.float32),
+        span_coef=model.span.coef.astype(np.float32),
+        params=np.array([model.unit.intercept, model.unit.platt_a, model.unit.platt_b,
+                         model.span.intercept, model.span.platt_a, model.span.platt_b], dtype=np.float64),
+    )
+    card = dict(model.card)
+    card.update(format_version=FORMAT_VERSION, n_features=model.n_features, ngram=list(model.ngram), hash=HASH_NAME)
+    (out / CARD_FILE).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return out
+
+
+def _read_card(path: Path) -> dict[str, Any]:
+    try:
+        card = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(path, "model card not found") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ModelError(path, f"unreadable model card ({e})") from None
+    if not isinstance(card, dict):
+        raise ModelError(path, "model card is not a JSON object")
+    version = card.get("format_version")
+    if not isinstance(version, int):
+        raise ModelError(path, "model card has no integer format_version")
+    if version > FORMAT_VERSION:
+        raise ModelError(path, f"format_version {version} is newer than supported {FORMAT_VERSION}; upgrade textclean")
+    if card.get("hash") != HASH_NAME:
+        raise ModelError(path, f"unknown feature hash {card.get('hash')!r}")
+    n = card.get("n_features")
+    ng = card.get("ngram")
+    if not (isinstance(n, int) and n > 0 and isinstance(ng, list) and len(ng) == 2 and all(isinstance(x, int) for x in ng)):
+        raise ModelError(path, "model card lacks valid n_features / ngram")
+    return card
+
+
+def _read_weights(path: Path, n_features: int) -> dict[str, np.ndarray]:
+    need = {"unit_coef": (n_features,), "span_coef": (n_features,), "params": (6,)}
+    try:
+        with np.load(path, allow_pickle=False) as z:  # never unpickle: a crafted file must not run code
+            arrays = {k: z[k] for k in need if k in z.files}
+    except FileNotFoundError:
+        raise ModelError(path, "weights file not found") from None
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
+        raise ModelError(path, f"unreadable or unsafe weights ({e})") from None
+    for k, shape in need.items():
+        a = arrays.get(k)
+        if a is None:
+            raise ModelError(path, f"array {k!r} missing")
+        if a.dtype.kind != "f" or a.shape != shape:
+            raise ModelError(path, f"array {k!r} has dtype {a.dtype} shape {a.shape}, expected float {shape}")
+        if not np.all(np.isfinite(a)):
+            raise ModelError(path, f"array {k!r} has non-finite values")
+    return arrays
+
+
+def _load(path: Path) -> SpamModel:
+    card = _read_card(path / CARD_FILE)
+    w = _read_weights(path / WEIGHTS_FILE, card["n_features"])
+    p = w["params"].astype(float)
+    return SpamModel(
+        unit=_Head(w["unit_coef"].astype(np.float32), p[0], p[1], p[2]),
+        span=_Head(w["span_coef"].astype(np.float32), p[3], p[4], p[5]),
+        n_features=card["n_features"],
+        ngram=(card["ngram"][0], card["ngram"][1]),
+        card=card,
+    )
+
+
+_lock = threading.Lock()
+_default: SpamModel | None = None
+
+
+def load_model(path: Path | str | None = None) -> SpamModel:
+    """Load a model directory; ``None`` is the shipped default, loaded once per process."""
+    global _default
+    if path is not None:
+        return _load(Path(path))
+    if _default is None:
+        with _lock:
+            if _default is None:
+                _default = _load(default_model_path())
+                log.debug("loaded default spam model from %s", default_model_path())
+    return _default
+
+
+def head_from_params(coef: np.ndarray, intercept: float, platt: Mapping[str, float]) -> _Head:
+    """Build a head from trained parameters (used by training code)."""
+    return _Head(np.asarray(coef, dtype=np.float32), float(intercept), float(platt["a"]), float(platt["b"]))
