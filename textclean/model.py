@@ -124,7 +124,7 @@ def featurize(keys: Sequence[str], n_features: int, ngram: tuple[int, int] = (1,
 # Morphemes that end gambling brand names; the key is case-folded so "app" is lower.
 SPAN_MORPHEMES = (
     "娱乐城", "娱乐场", "娱乐", "体育", "彩票", "棋牌", "电竞", "官网", "平台", "彩乐园", "乐园", "国际",
-    "会", "真人", "集团", "app", "游戏", "网投", "视讯", "老虎机", "捕鱼", "彩", "bet",
+    "会", "真人", "集团", "app", "游戏", "网投", "视讯", "老虎机", "捕鱼", "bet",
 )
 _MORPH = regex.compile("|".join(sorted(map(regex.escape, SPAN_MORPHEMES), key=len, reverse=True)))
 _RUN = regex.compile(r"[\p{Han}a-z0-9]+")

@@ -342,6 +342,45 @@ def _porn_line(rng: random.Random) -> str:
     return rng.choice((",", "_", "|", " ", "，")).join(items)
 
 
+_SECTIONS = "首页 新闻 体育 足球 篮球 国内 国际 财经 科技 娱乐 军事 社会 港澳 正文 专题 图片 视频 评论 汽车 房产 教育".split()
+
+
+def _chrome_ham(rng: random.Random, heads: Sequence[str], n: int) -> list[str]:
+    """Page chrome and bulleted headline lists: not spam (other scorers handle chrome).
+
+    Spam layouts reuse bullets, dates and breadcrumbs, so the model must learn
+    that the brand, not the layout, is the evidence.
+    """
+    out = []
+    for _ in range(n):
+        h = rng.choice(heads)
+        sec = rng.sample(_SECTIONS, 3)
+        out.append(rng.choice((
+            f"- {h}", f"• {h}", f"  • {h}", f"· {h}", f"{h} | {sec[0]}", f"- {h}{_date(rng)}", f"{h}_{sec[0]}频道",
+            f"您的当前位置:{sec[0]} > {sec[1]} > 正文", f"{sec[0]} > {sec[1]} > {sec[2]} > 正文",
+            f"发布日期:{_date(rng)} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d} 点击次数:{rng.randint(1, 9999)}",
+            f"{_date(rng)} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}", _date(rng),
+            f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(1990, 2026)}", f"阅读{rng.randint(1, 99999)}",
+            rng.choice(("---|", "--", "|---|---|---|", "***", "====", "【放大字体】  【缩小字体】", "返回顶部", "分享到:")),
+            f"第{rng.choice('ABCD')}{rng.randint(1, 20)}版:{sec[0]}", f"{sec[0]}{_date(rng)}", f"{h}({sec[0]})",
+            f"{rng.randint(1, 999)} {_date(rng)}",
+        )))
+    return out
+
+
+def _software_ham(rd: _Reader, rng: random.Random, n: int) -> list[str]:
+    """Technical lines with English and code (zh-cn and zh-tw manual)."""
+    import gzip
+
+    out: list[str] = []
+    for rel in ("corpora/debian_reference_zh/debian-reference.zh-cn.txt.gz",
+                "corpora/debian_reference_zh/debian-reference.zh-tw.txt.gz"):
+        with gzip.open(rd.path(rel), "rt", encoding="utf-8", errors="replace") as f:
+            lines = [x.strip() for x in f if 3 <= len(x.strip()) <= 200]
+        out.extend(rng.sample(lines, min(n // 2, len(lines))))
+    return out
+
+
 def _promo_sentences(rd: _Reader) -> list[str]:
     out = []
     for r in rd.jsonl("corpora/fewclue_iflytek/lottery_cardgame_loan_subset.jsonl"):
@@ -396,6 +435,12 @@ def build(root: Path | None = None, *, seed: int = 0, n_spam: int = 32000, n_tra
         units.append(Unit(fold(w), 0, "ham", _split_of(w)))
     for s in _app_ham(rd):
         units.append(Unit(fold(s), 0, "ham", _split_of(s)))
+    for s in _software_ham(rd, rng, 6000):
+        units.append(Unit(fold(s), 0, "ham", _split_of(s)))
+    for split in SPLITS:
+        pool = [h for h in ham_by_split[split] if 6 <= len(h) <= 40]
+        for s in _chrome_ham(rng, pool, 6000 if split == "train" else 800):
+            units.append(Unit(fold(s), 0, "ham", split))
 
     fams = family_split(seed)
     # Stolen headlines: short lines from the same split's ham pool.
