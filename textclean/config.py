@@ -33,9 +33,11 @@ class Config:
     use_model: bool = True
     model: Any = None
     #: probability above which the classifier alone removes a line / sentence
-    spam_threshold: float = 0.97
-    #: classifier probability that confirms a weaker rule hint
+    spam_threshold: float = 0.985
+    #: classifier probability worth reporting as a signal (below it, silence)
     spam_confirm_threshold: float = 0.6
+    #: probability above which the classifier cuts a pasted brand out of a sentence
+    span_threshold: float = 0.97
 
     #: judge sentences against their own document
     offtopic: bool = True
@@ -67,7 +69,7 @@ class Config:
         object.__setattr__(self, "drop", drop)
         if self.script not in ("keep", "simplified", "traditional"):
             raise ValueError(f"Config.script must be 'keep', 'simplified' or 'traditional', not {self.script!r}")
-        for name in ("spam_threshold", "spam_confirm_threshold", "offtopic_threshold"):
+        for name in ("spam_threshold", "spam_confirm_threshold", "span_threshold", "offtopic_threshold"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"Config.{name} must be between 0 and 1, not {value!r}")

@@ -7,6 +7,7 @@ boilerplate. Each verdict keeps its pass-1 label (``first_label``).
 """
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -44,12 +45,23 @@ class _Unit:
         return Verdict(self.start, self.end, self.unit, self.label, self.first_label, tuple(self.signals))
 
 
-def _decides(sig: Signal, config: Config) -> bool:
+def _decides(sig: Signal, config: Config, doc: Document) -> bool:
     if sig.source == "model":
-        return sig.score >= config.spam_threshold
+        if sig.unit == "span":
+            return sig.score >= config.span_threshold
+        # The classifier alone removes link-like units (headlines, link lines,
+        # contact lines), not prose that ends like a sentence: news about a
+        # lottery draw reads like lottery spam to it, and a false removal costs
+        # more than a miss. Pasted brands inside prose are cut as spans.
+        return sig.score >= config.spam_threshold and not _ends_like_sentence(doc, sig.start, sig.end)
     if sig.source == "coherence":
         return sig.score >= config.offtopic_threshold
     return True
+
+
+def _ends_like_sentence(doc: Document, start: int, end: int) -> bool:
+    body = doc.text[start:end].rstrip()
+    return bool(body) and (body[-1] in "。！？!?…；;" or body[-2:-1] in "。！？!?…")
 
 
 def _best_label(signals: list[Signal]) -> str:
@@ -60,14 +72,36 @@ def _visible(text: str) -> int:
     return sum(1 for c in text if not c.isspace() and c.isalnum())
 
 
+def _explained_by_rule_spans(doc: Document, signals: list[Signal]) -> list[Signal]:
+    """Drop classifier verdicts on units that contain a rule span.
+
+    A sentence with a pasted brand or porn phrase scores high as a whole; the
+    rule already cuts the phrase, so the classifier's score is explained and
+    must not take the surrounding sentence with it.
+    """
+    spans = sorted((s.start, s.end) for s in signals if s.source == "rule" and s.unit == "span")
+    if not spans:
+        return signals
+    starts = [s for s, _ in spans]
+    kept = []
+    for sig in signals:
+        if sig.source == "model" and sig.unit in ("line", "sentence"):
+            i = bisect.bisect_left(starts, sig.start)
+            if i < len(spans) and spans[i][0] < sig.end:
+                continue
+        kept.append(sig)
+    return kept
+
+
 def _pass1(doc: Document, signals: list[Signal], config: Config):
+    signals = _explained_by_rule_spans(doc, signals)
     lines: dict[int, _Unit] = {}
     sentences: dict[int, _Unit] = {}
     spans: list[_Unit] = []
     by_line: dict[int, list[Signal]] = defaultdict(list)
     by_sentence: dict[int, list[Signal]] = defaultdict(list)
     for sig in signals:
-        if not _decides(sig, config):
+        if not _decides(sig, config, doc):
             continue
         if sig.unit == "line":
             by_line[doc.line_at(sig.start).index].append(sig)

@@ -12,6 +12,7 @@ from .rebuild import kept_intervals, rebuild
 from .report import Replacement, Report, Signal, Verdict
 from .rules import default_rules
 from .rulescore import rule_signals
+from .scorers import coherence_signals, model_signals
 from .spin import despin_with_replacements, spin_score
 
 __all__ = ["clean", "clean_and_explain", "resolve_config"]
@@ -40,7 +41,12 @@ def resolve_config(config: Config | None, overrides: dict[str, Any]) -> Config:
 
 def _signals(doc: Document, config: Config) -> list[Signal]:
     ruleset = config.rules if config.rules is not None else default_rules()
-    return rule_signals(doc, ruleset, config.rule_timeout)
+    signals = rule_signals(doc, ruleset, config.rule_timeout)
+    if config.use_model:
+        signals += model_signals(doc, config)
+    if config.offtopic and "offtopic" in config.drop:
+        signals += coherence_signals(doc, config)
+    return signals
 
 
 _MAX_ROUNDS = 3

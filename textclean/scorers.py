@@ -1,0 +1,81 @@
+"""Score step for the learned scorers: the spam classifier and the coherence model.
+
+Both run once per document over all its units (never one call per sentence).
+The shipped models load lazily, once per process.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from typing import Any
+
+from .config import Config
+from .document import Document
+from .report import Signal
+
+__all__ = ["model_signals", "coherence_signals", "default_model"]
+
+_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def _load_default() -> Any:
+    from .model import load_model
+
+    return load_model(None)
+
+
+def default_model() -> Any:
+    """The shipped spam model (loaded on first use, shared by all threads)."""
+    with _lock:
+        return _load_default()
+
+
+def _model_name(model: Any) -> str:
+    card = getattr(model, "card", {}) or {}
+    return str(card.get("name", "spam-model"))
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+#: the classifier learned Chinese text; a unit with fewer Han characters than
+#: this (a table rule, a patent class code) is outside what it knows
+MIN_HAN = 4
+
+
+def _readable(key: str, start: int, end: int) -> bool:
+    return len(_HAN.findall(key, start, end)) >= MIN_HAN
+
+
+def model_signals(doc: Document, config: Config) -> list[Signal]:
+    """Line, sentence and pasted-brand span signals from the classifier."""
+    model = config.model if config.model is not None else default_model()
+    name = _model_name(model)
+    lines = [ln for ln in doc.lines if _readable(doc.key, ln.start, ln.end)]
+    # sentences are scored separately only where a line holds several of them
+    multi = {ln.index for ln in lines}
+    sentences = [s for s in doc.sentences if s.line in multi and (s.start, s.end) != (doc.lines[s.line].start, doc.lines[s.line].end)]
+    sentences = [s for s in sentences if _readable(doc.key, s.start, s.end)]
+    units = [(ln.start, ln.end, "line") for ln in lines] + [(s.start, s.end, "sentence") for s in sentences]
+    if not units:
+        return []
+    probs = model.predict_proba([doc.key[s:e] for s, e, _ in units])
+    out = [
+        Signal("model", name, "spam", float(p), s, e, unit)
+        for (s, e, unit), p in zip(units, probs)
+        if p >= config.spam_confirm_threshold
+    ]
+    span_units = [(s.start, s.end) for s in doc.sentences if doc.text[s.start : s.end].strip()]
+    hits = model.flag_spans_many([doc.key[s:e] for s, e in span_units], config.span_threshold)
+    for (s, _), found in zip(span_units, hits):
+        out.extend(Signal("model", f"{name}:span", "spam", p, s + a, s + b, "span") for a, b, p in found)
+    return out
+
+
+def coherence_signals(doc: Document, config: Config) -> list[Signal]:
+    """Off-topic sentence and line signals: each unit judged against its own document."""
+    from .coherence import offtopic_signals
+
+    return offtopic_signals(
+        doc.text, doc.key, doc.seg, threshold=config.offtopic_threshold, min_chars=config.offtopic_min_chars
+    )
