@@ -266,6 +266,8 @@ FEATURE_NAMES = (
     "log_unit_tokens",
     "log_rest_tokens",
     "lex_x_pref",
+    "lex_top3",
+    "top3_x_pref",
 )
 
 
@@ -275,42 +277,59 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def unit_features(X: "csr_matrix", model: TopicModel, n_tokens: np.ndarray) -> np.ndarray:
+def _group_sums(X: "csr_matrix", groups: np.ndarray) -> "csr_matrix":
+    """Row i = sum of the rows of *X* in the same group as i (copies of one unit)."""
+    from scipy.sparse import csr_matrix
+
+    n = X.shape[0]
+    n_groups = int(groups.max()) + 1 if n else 0
+    P = csr_matrix((np.ones(n, dtype=np.float32), (groups, np.arange(n))), shape=(n_groups, n))
+    return (P @ X)[groups]
+
+
+def unit_features(
+    X: "csr_matrix", model: TopicModel, n_tokens: np.ndarray, groups: np.ndarray | None = None
+) -> np.ndarray:
     """Leave-one-out features for every row of *X* against the sum of the others.
 
-    All vectorised: with ``d = X.sum(0)`` the rest of unit i is ``d - x_i``, so
-    dot products and norms of the rest follow from ``x_i·d`` and ``|x_i|²``.
+    All vectorised: with ``d = X.sum(0)`` and ``g_i`` the sum of unit i and its
+    verbatim copies (*groups*; a spammer may paste the same sentence twice),
+    the rest of unit i is ``d - g_i``, so dot products and norms of the rest
+    follow from ``x_i·d``, ``x_i·g_i``, ``g_i·d`` and ``|g_i|²``.
     """
     n = X.shape[0]
     if n == 0:
         return np.zeros((0, len(FEATURE_NAMES)))
+    if groups is None:
+        groups = np.arange(n)
     eps = 1e-9
+    G = _group_sums(X, groups)
     # lexical: TF-IDF cosine with the rest
-    Xw = X.multiply(model.idf[None, :]).tocsr()
+    idf = model.idf[None, :]
+    Xw = X.multiply(idf).tocsr()
+    Gw = G.multiply(idf).tocsr()
     dw = np.asarray(Xw.sum(axis=0)).ravel()
-    x_dot_d = np.asarray(Xw @ dw).ravel()
     x_sq = np.asarray(Xw.multiply(Xw).sum(axis=1)).ravel()
-    d_sq = float(dw @ dw)
-    rest_sq = np.maximum(d_sq - 2 * x_dot_d + x_sq, 0.0)
-    lex = (x_dot_d - x_sq) / (np.sqrt(x_sq * rest_sq) + eps)
-    lex = np.clip(lex, 0.0, 1.0)
-    med = float(np.median(lex[n_tokens >= MIN_UNIT_TOKENS])) if np.any(n_tokens >= MIN_UNIT_TOKENS) else float(np.median(lex))
+    x_rest = np.asarray(Xw @ dw).ravel() - np.asarray(Xw.multiply(Gw).sum(axis=1)).ravel()
+    rest_sq = _rest_sq(Gw, dw)
+    lex = np.clip(x_rest / (np.sqrt(x_sq * rest_sq) + eps), 0.0, 1.0)
+    judged = n_tokens >= MIN_UNIT_TOKENS
+    med = float(np.median(lex[judged] if judged.any() else lex))
     lex_rel = np.log((lex + 0.01) / (med + 0.01))
     # topic: linear model on l2-normalised counts; rest logits by subtraction
     raw = model.topic_logits(X)
-    draw = raw.sum(axis=0)
+    graw = model.topic_logits(G)
     d = np.asarray(X.sum(axis=0)).ravel()
-    xd = np.asarray(X @ d).ravel()
-    xx = np.asarray(X.multiply(X).sum(axis=1)).ravel()
-    dd = float(d @ d)
-    x_norm = np.sqrt(xx) + eps
-    r_norm = np.sqrt(np.maximum(dd - 2 * xd + xx, 0.0)) + eps
+    x_norm = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel()) + eps
+    r_norm = np.sqrt(_rest_sq(G, d)) + eps
     p = _softmax(raw / x_norm[:, None] + model.b)
-    q = _softmax((draw[None, :] - raw) / r_norm[:, None] + model.b)
+    q = _softmax((raw.sum(axis=0)[None, :] - graw) / r_norm[:, None] + model.b)
     agree = np.log((p * q).sum(axis=1) + 1e-6)
     k_rest = q.argmax(axis=1)
     unit_pref = np.log(p.max(axis=1) + 1e-6) - np.log(p[np.arange(n), k_rest] + 1e-6)
-    rest_tokens = n_tokens.sum() - n_tokens
+    g_tokens = np.bincount(groups, weights=n_tokens)[groups]
+    rest_tokens = n_tokens.sum() - g_tokens
+    top3 = _top_similarity(Xw, x_sq, 3, groups)
     return np.column_stack(
         (
             lex,
@@ -319,11 +338,40 @@ def unit_features(X: "csr_matrix", model: TopicModel, n_tokens: np.ndarray) -> n
             unit_pref,
             p.max(axis=1),
             q.max(axis=1),
-            np.log1p(n_tokens),
-            np.log1p(rest_tokens),
+            # lengths capped: the linear combiner must not extrapolate "a longer
+            # rest lowers the score" to pages far longer than a THUCNews article
+            np.log1p(np.minimum(n_tokens, 150)),
+            np.log1p(np.minimum(rest_tokens, 1500)),
             (1 - lex) * unit_pref,
+            top3,
+            (1 - top3) * unit_pref,
         )
     )
+
+
+def _rest_sq(G: "csr_matrix", d: np.ndarray) -> np.ndarray:
+    """|d - g_i|² for every row g_i of *G*."""
+    g_d = np.asarray(G @ d).ravel()
+    g_sq = np.asarray(G.multiply(G).sum(axis=1)).ravel()
+    return np.maximum(float(d @ d) - 2 * g_d + g_sq, 0.0)
+
+
+def _top_similarity(Xw: "csr_matrix", x_sq: np.ndarray, k: int, groups: np.ndarray) -> np.ndarray:
+    """Mean of each unit's *k* best cosines with other units.
+
+    A genuine sentence usually echoes a few others closely even when it is
+    far from the document centroid; a pasted one echoes at most its own
+    block (hence the mean of several, not the max).
+    """
+    n = Xw.shape[0]
+    if n <= 1 or n > 3000:  # pathological sizes: no evidence rather than O(n²) memory
+        return np.zeros(n)
+    norm = np.sqrt(x_sq) + 1e-9
+    S = np.asarray((Xw @ Xw.T).todense()) / norm[:, None] / norm[None, :]
+    S[groups[:, None] == groups[None, :]] = 0.0  # self and verbatim copies
+    kk = min(k, n - 1)
+    top = -np.partition(-S, kk - 1, axis=1)[:, :kk]
+    return top.mean(axis=1)
 
 
 def _combine(F: np.ndarray, model: TopicModel) -> np.ndarray:
@@ -331,6 +379,18 @@ def _combine(F: np.ndarray, model: TopicModel) -> np.ndarray:
         return np.zeros(0)
     z = ((F - model.comb_mean) / model.comb_scale) @ model.comb_coef + model.comb_intercept
     return 1.0 / (1.0 + np.exp(-z))
+
+
+def _copies(key: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Group id per unit; units with the same (stripped) key text share one."""
+    seen: dict[str, int] = {}
+    out = np.empty(len(starts), dtype=np.int64)
+    for i, (a, b) in enumerate(zip(starts.tolist(), ends.tolist())):
+        t = key[a:b].strip()
+        out[i] = seen.setdefault(t, len(seen)) if t else len(seen) + 10**9
+    if len(out):
+        _, out = np.unique(out, return_inverse=True)
+    return out.astype(np.int64)
 
 
 def score_units(text: str, key: str, seg: "Segmentation", *, model: TopicModel | None = None) -> CoherenceResult:
@@ -351,8 +411,8 @@ def score_units(text: str, key: str, seg: "Segmentation", *, model: TopicModel |
     Xl = featurize(key, l_start, l_end)
     ts = token_counts(key, s_start, s_end)
     tl = token_counts(key, l_start, l_end)
-    Fs = unit_features(Xs, model, ts)
-    Fl = unit_features(Xl, model, tl)
+    Fs = unit_features(Xs, model, ts, _copies(key, s_start, s_end))
+    Fl = unit_features(Xl, model, tl, _copies(key, l_start, l_end))
     ps = np.where(ts > 0, _combine(Fs, model), 0.0)
     pl = np.where(tl > 0, _combine(Fl, model), 0.0)
     return CoherenceResult(ps, pl, Fs, Fl, ts, tl, int(ts.sum()))

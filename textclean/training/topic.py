@@ -285,7 +285,7 @@ def train(shared: Path, out: Path, seed: int = SEED, cache: Path | None = None) 
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
 
-    from ..coherence import N_BITS, N_FEATURES, TopicModel
+    from ..coherence import FEATURE_NAMES, N_BITS, N_FEATURES, TopicModel
 
     t0 = time.time()
     articles, label = load_articles(shared)
@@ -323,7 +323,8 @@ def train(shared: Path, out: Path, seed: int = SEED, cache: Path | None = None) 
     pred = np.array(LABELS)[np.argmax(normalize(_featurize_texts(ev_texts)) @ W + b, axis=1)]
     sent_acc = float(np.mean(pred == np.array(ev_y)))
 
-    blank = TopicModel(W, b, idf, np.zeros(9), np.ones(9), np.zeros(9), 0.0, LABELS, {})
+    nf = len(FEATURE_NAMES)
+    blank = TopicModel(W, b, idf, np.zeros(nf), np.ones(nf), np.zeros(nf), 0.0, LABELS, {})
     F, yc = _combiner_rows(blank, articles, label, split["combiner"], seed)
     mean, scale = F.mean(axis=0), F.std(axis=0) + 1e-6
     comb = LogisticRegression(C=1.0, max_iter=1000, class_weight={0: 1.0, 1: 1.0})
