@@ -101,3 +101,12 @@ def test_unknown_label_is_rejected(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["clean", "--keep", "ads", "-"])
     assert exc.value.code == 2
+
+
+def test_evaluate_command_prints_metrics(tmp_path, capsys):
+    gold = tmp_path / "gold.jsonl"
+    case = {"id": "a", "text": PAGE, "remove": [{"span": "- 金沙彩乐园网址 城市夜跑活动", "why": "gambling"}]}
+    gold.write_text(json.dumps(case, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert main(["evaluate", "--data", str(gold), "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["recall_spam"] == 1.0 and metrics["collateral"] == 0.0 and metrics["exact_docs"] == 1

@@ -72,10 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_io_options(p)
     p.add_argument("-c", "--config", required=True, help="conversion, e.g. s2t, t2s, s2twp, tw2sp, s2hk")
 
-    p = sub.add_parser("train", help="train a spam model on your labelled data")
-    p.add_argument("args", nargs=argparse.REMAINDER, help="see `textclean train --help`")
-    p = sub.add_parser("evaluate", help="score cleaning against gold-labelled documents")
-    p.add_argument("args", nargs=argparse.REMAINDER, help="see `textclean evaluate --help`")
+    sub.add_parser("train", help="train a spam model on your labelled data (see textclean train --help)")
+    sub.add_parser("evaluate", help="score cleaning against gold documents (see textclean evaluate --help)")
     return ap
 
 
@@ -286,14 +284,21 @@ def _cmd_convert(args: argparse.Namespace) -> int:
 
 
 def _cmd_delegate(name: str, argv: list[str]) -> int:
-    from .training import train as training
+    if name == "evaluate":
+        from .evaluate import evaluate_main
 
-    entry = getattr(training, f"{name}_main")
-    return int(entry(argv) or 0)
+        return int(evaluate_main(argv) or 0)
+    from .training.train import train_main
+
+    return int(train_main(argv) or 0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (tests call this in-process)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("train", "evaluate"):
+        # these own their options; pass them through untouched
+        return _cmd_delegate(argv[0], argv[1:])
     args = _parser().parse_args(argv)
     try:
         if args.command == "clean":
@@ -302,7 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_explain(args)
         if args.command == "convert":
             return _cmd_convert(args)
-        return _cmd_delegate(args.command, list(args.args))
+        return _cmd_delegate(args.command, [])
     except _UsageError as exc:
         print(f"textclean: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
