@@ -86,7 +86,10 @@ _UNBUILDABLE = {"jp2t": "it needs JPShinjitaiPhrases/JPShinjitaiCharacters, "
 _SIMPLIFIED_VARIANTS = {"t": "t2s", "tw": "tw2s", "twp": "tw2sp", "hk": "hk2s"}
 _TRADITIONAL_VARIANTS = {"t": "s2t", "tw": "s2tw", "twp": "s2twp", "hk": "s2hk"}
 
-_FEW_FIRST_CHARS = 1500  # phrase dicts with fewer first characters are scanned by regex
+# Phrase dicts whose keys start with at most this many distinct characters are
+# scanned by one trie regex; re's alternation is linear in them, so larger
+# ones (STPhrases, TWPhrases) take the bigram-candidate path instead.
+_FEW_FIRST_CHARS = 150
 _SPARSE_TABLE = 2000  # char tables smaller than this are searched before translating
 _IS_KEY = 1
 _IS_PREFIX = 2  # a proper prefix of a longer key
@@ -163,6 +166,30 @@ def config_files(name: str) -> list[list[str]]:
 # ---------------------------------------------------------------- dictionaries
 
 
+def _trie_pattern(keys: Sequence[str] | dict[str, str]) -> str:
+    """A regex matching the longest of ``keys`` at a position (greedy trie)."""
+    trie: dict[str, Any] = {}
+    for key in keys:
+        node = trie
+        for ch in key:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node: dict[str, Any]) -> str:
+        kids = [(ch, build(sub)) for ch, sub in sorted(node.items()) if ch]
+        leaves = [re.escape(ch) for ch, pat in kids if not pat]
+        alts = [re.escape(ch) + pat for ch, pat in kids if pat]
+        if leaves:
+            alts.append(leaves[0] if len(leaves) == 1 else "[" + "".join(leaves) + "]")
+        if not alts:
+            return ""
+        if "" in node:  # a key ends here: longer continuations first, then stop
+            return "(?:" + "|".join(alts) + ")?"
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return build(trie)
+
+
 @dataclass(frozen=True)
 class _Dictionary:
     """One dictionary file, prepared for both matching paths."""
@@ -188,12 +215,12 @@ class _Dictionary:
         return re.compile("[" + "".join(sorted(map(re.escape, self.single))) + "]")
 
     @functools.cached_property
-    def first_char_re(self) -> re.Pattern[str] | None:
-        """Class of first characters, when few enough to make a cheap scan."""
-        firsts = {k[0] for k in self.values}
-        if len(firsts) > _FEW_FIRST_CHARS:
+    def small_re(self) -> re.Pattern[str] | None:
+        """For small dictionaries: a trie regex matching the longest key at a
+        position (re's first-character prefix scan makes the search fast)."""
+        if len({k[0] for k in self.values}) > _FEW_FIRST_CHARS:
             return None
-        return re.compile("[" + "".join(sorted(map(re.escape, firsts))) + "]")
+        return re.compile(_trie_pattern(self.values))
 
     @functools.cached_property
     def hashed(self) -> "_HashedKeys":
@@ -381,22 +408,74 @@ def _match_numpy(s: str, d: _Dictionary) -> list[str]:
 
 
 def _match(s: str, d: _Dictionary) -> list[str]:
-    if len(s) >= _NUMPY_MIN_LEN and d.first_char_re is None:
+    if d.small_re is not None:
+        occ = _occurrences_regex(s, d.small_re)
+        return _assemble(s, d, occ) if occ else [s]
+    if len(s) >= _NUMPY_MIN_LEN:
         return _match_numpy(s, d)
     return _match_python(s, d)
 
 
+def _occurrences_regex(s: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+    """(start, longest reach) at every position where a key starts.
+
+    finditer gives the leftmost-longest matches; no key starts in the gaps
+    between them, so only positions inside a match need a separate look.
+    """
+    occ = []
+    match_at = pattern.match
+    for m in pattern.finditer(s):
+        p, end = m.span()
+        occ.append((p, end))
+        for q in range(p + 1, end):
+            inner = match_at(s, q)
+            if inner:
+                occ.append((q, inner.end()))
+    return occ
+
+
+def _assemble(s: str, d: _Dictionary, occ: list[tuple[int, int]]) -> list[str]:
+    """Output from (start, reach-of-longest-key) pairs sorted by start.
+
+    Pairs whose intervals overlap merge into a region. A region whose first
+    interval reaches its end is one key (leftmost-longest = longest-anywhere
+    there); any other holds partly overlapping keys and is redone exactly.
+    """
+    out: list[str] = []
+    carry, gap_start, values = "", 0, d.values
+    i, n = 0, len(occ)
+    while i < n:
+        p, end = occ[i]
+        first_end = end
+        i += 1
+        while i < n and occ[i][0] < end:
+            if occ[i][1] > end:
+                end = occ[i][1]
+            i += 1
+        if end == first_end:
+            out.append(carry + s[gap_start:p])
+            out.append(values[s[p:end]])
+            carry = ""
+        else:
+            parts = _exact_region(s[p:end], d)
+            out.append(carry + s[gap_start:p] + parts[0])
+            out.extend(parts[1:-1])
+            carry = parts[-1]
+        gap_start = end
+    out.append(carry + s[gap_start:])
+    return out
+
+
 def _candidates(s: str, d: _Dictionary) -> list[int]:
     """Positions where a key may start, found without a Python-level loop."""
-    if d.first_char_re is not None:
-        return [m.start() for m in d.first_char_re.finditer(s)]
     out: list[int] = []
     if d.first_bigrams and len(s) > 1:
         bigrams = map(operator.add, s, s[1:])
         out = list(compress(count(), map(d.first_bigrams.__contains__, bigrams)))
     if d.single:
-        singles = compress(count(), map(d.single.__contains__, s))
-        out = sorted(set(out).union(singles)) if out else list(singles)
+        singles = [m.start() for m in d.char_re.finditer(s)]
+        if singles:
+            out = sorted(set(out).union(singles)) if out else singles
     return out
 
 
