@@ -176,7 +176,11 @@ class TopicModel:
 
     def topic_logits(self, X: "csr_matrix") -> np.ndarray:
         """Raw (unnormalised-input) logits ``X @ W``; callers divide by the norm."""
-        return np.asarray(X @ self.W, dtype=np.float64)
+        # gather only the rows of W that occur (scipy's X @ W copies all of W)
+        X = X.tocsr()
+        contrib = self.W[X.indices].astype(np.float64) * X.data[:, None]
+        csum = np.vstack((np.zeros((1, self.W.shape[1])), np.cumsum(contrib, axis=0)))
+        return csum[X.indptr[1:]] - csum[X.indptr[:-1]]
 
 
 _lock = threading.Lock()
