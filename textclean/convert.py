@@ -242,6 +242,17 @@ def _parse_dictionary(text: str) -> dict[str, str]:
 _dict_lock = threading.Lock()
 
 
+def _raw_candidates(filename: str) -> dict[str, list[str]]:
+    """Every candidate of every key of a package dictionary (for script detection)."""
+    text = (_package_root() / "dictionary" / filename).read_text(encoding="utf-8")
+    out: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if line.strip():
+            key, value = line.strip().split("\t")
+            out[key] = value.split(" ")
+    return out
+
+
 @functools.lru_cache(maxsize=None)
 def _load_dictionary(filename: str) -> _Dictionary:
     text = (_package_root() / "dictionary" / filename).read_text(encoding="utf-8")
