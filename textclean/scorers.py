@@ -37,6 +37,8 @@ def _model_name(model: Any) -> str:
     return str(card.get("name", "spam-model"))
 
 
+#: largest share of a document's characters one off-topic unit may hold
+MAX_OFFTOPIC_SHARE = 0.25
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 #: the classifier learned Chinese text; a unit with fewer Han characters than
 #: this (a table rule, a patent class code) is outside what it knows
@@ -76,6 +78,11 @@ def coherence_signals(doc: Document, config: Config) -> list[Signal]:
     """Off-topic sentence and line signals: each unit judged against its own document."""
     from .coherence import offtopic_signals
 
-    return offtopic_signals(
+    signals = offtopic_signals(
         doc.text, doc.key, doc.seg, threshold=config.offtopic_threshold, min_chars=config.offtopic_min_chars
     )
+    # A unit is judged against the rest of its document; when it *is* most of
+    # the document, the rest is no reference (the article would be judged
+    # against the chrome around it), so it is never removed.
+    total = doc.visible_len(0, len(doc.text))
+    return [s for s in signals if doc.visible_len(s.start, s.end) <= MAX_OFFTOPIC_SHARE * total]
