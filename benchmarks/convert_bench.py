@@ -1,0 +1,152 @@
+"""Benchmark textclean.convert against opencc-python-reimplemented, and detect_script accuracy.
+
+    .venv/bin/python benchmarks/convert_bench.py [--mb 10] [--configs s2t,t2s]
+
+Builds a corpus of whole documents from ../shared/data/corpora (Simplified
+news + native Traditional sets), converts every document with both engines in
+the same run, checks the outputs are identical and prints MB/s and the ratio.
+Acceptance: identical everywhere; ≥20× on t2s, ≥10× elsewhere.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CORPORA = ROOT.parent / "shared" / "data" / "corpora"
+
+from textclean.convert import available_configs, config_files, converter  # noqa: E402
+from textclean.script import detect_script  # noqa: E402
+
+OFFICIAL_OPENCC_MBS = (17.0, 49.0)  # measured official OpenCC C++ range
+SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?」』”]*")
+HAN_RE = re.compile("[\u4e00-\u9fff]")
+
+
+def _grouped(lines: list[str], size: int = 2000) -> list[str]:
+    """Short lines (sentences, paragraphs) grouped into ~2 KB documents."""
+    docs, cur, n = [], [], 0
+    for line in lines:
+        cur.append(line)
+        n += len(line)
+        if n >= size:
+            docs.append("\n".join(cur))
+            cur, n = [], 0
+    if cur:
+        docs.append("\n".join(cur))
+    return docs
+
+
+def _lines(path: Path) -> list[str]:
+    return [x.strip() for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+def load_sets() -> dict[str, tuple[str, list[str]]]:
+    c = CORPORA
+    return {
+        "thucnews": ("simplified", [x.split("\t", 1)[1] for x in _lines(c / "thucnews_cnews_800docs/cnews.800.txt")]),
+        "peoples_daily": ("simplified", _lines(c / "peoples_daily_199801/199801.raw.txt")),
+        "drcd_zh_tw": ("traditional", [json.loads(x)["text"] for x in _lines(c / "drcd_zh_tw/paragraphs.jsonl")]),
+        "ud_chinese_gsd": ("traditional", _lines(c / "ud_chinese_gsd/sentences.txt")),
+        "ud_chinese_pud": ("traditional", _lines(c / "ud_chinese_pud/sentences.txt")),
+    }
+
+
+def build_corpus(sets: dict[str, tuple[str, list[str]]], mb: float) -> list[str]:
+    docs: list[str] = []
+    for name, (_, texts) in sets.items():
+        docs.extend(texts if name in ("thucnews", "drcd_zh_tw") else _grouped(texts))
+    docs = docs[0::2] + docs[1::2]  # interleave so any prefix mixes scripts
+    target, out, size, i = mb * 1e6, [], 0, 0
+    while size < target:
+        doc = docs[i % len(docs)]
+        out.append(doc)
+        size += len(doc.encode("utf-8"))
+        i += 1
+    return out
+
+
+def opencc_configs() -> set[str]:
+    import opencc
+
+    return {f[:-5] for f in os.listdir(os.path.join(os.path.dirname(opencc.__file__), "config"))}
+
+
+def reference(name: str) -> Any:
+    """The reference engine; configs the package lacks get the same files by hand."""
+    import opencc
+
+    if name in opencc_configs():
+        return opencc.OpenCC(name)
+    ref = opencc.OpenCC()
+    base = os.path.join(os.path.dirname(opencc.__file__), "dictionary")
+    ref._dict_chain = [[os.path.join(base, f) for f in step] for step in config_files(name)]
+    ref._dict_chain_data = []
+    ref._add_dictionaries(ref._dict_chain, ref._dict_chain_data)
+    ref._dict_init_done = True
+    return ref
+
+
+def bench_convert(docs: list[str], configs: list[str]) -> bool:
+    mb = sum(len(d.encode("utf-8")) for d in docs) / 1e6
+    print(f"corpus: {len(docs)} documents, {mb:.1f} MB")
+    print(f"{'config':8} {'ref MB/s':>9} {'ours MB/s':>10} {'ratio':>7} {'target':>7} {'identical':>12}")
+    all_ok = True
+    for name in configs:
+        ref, ours = reference(name), converter(name)
+        ours.convert(docs[0])  # lazy tables built outside the clock
+        t = time.perf_counter()
+        expected = [ref.convert(d) for d in docs]
+        t_ref = time.perf_counter() - t
+        t = time.perf_counter()
+        got = [ours.convert(d) for d in docs]
+        t_ours = time.perf_counter() - t
+        same = sum(a == b for a, b in zip(expected, got))
+        ratio = t_ref / t_ours
+        target = 20 if name == "t2s" else 10
+        ok = same == len(docs) and ratio >= target
+        all_ok &= ok
+        print(f"{name:8} {mb / t_ref:9.2f} {mb / t_ours:10.2f} {ratio:6.1f}× {target:6d}× "
+              f"{same:>6}/{len(docs)}{'' if ok else '  FAIL'}", flush=True)
+    lo, hi = OFFICIAL_OPENCC_MBS
+    print(f"official OpenCC C++: {lo:.0f}-{hi:.0f} MB/s measured elsewhere, for comparison")
+    return all_ok
+
+
+def bench_script(sets: dict[str, tuple[str, list[str]]]) -> None:
+    print(f"\n{'set':16} {'docs':>8} {'sentences':>10} {'sent w/ evidence':>17} {'none sents':>11}")
+    for name, (want, texts) in sets.items():
+        doc_ok = sum(detect_script(t).script == want for t in texts) / len(texts)
+        sents = [s for t in texts for s in SENTENCE_RE.findall(t) if HAN_RE.search(s)]
+        res = [detect_script(s).script for s in sents]
+        none = sum(r == "none" for r in res)
+        right = sum(r == want for r in res)
+        print(f"{name:16} {doc_ok:8.2%} {right / len(sents):10.2%} "
+              f"{right / max(1, len(sents) - none):17.2%} {none:11d}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="textclean.convert vs opencc-python-reimplemented")
+    ap.add_argument("--mb", type=float, default=10.0, help="corpus size in MB (default 10)")
+    ap.add_argument("--configs", default=",".join(available_configs()))
+    ap.add_argument("--no-script", action="store_true")
+    args = ap.parse_args(argv)
+    if not CORPORA.is_dir():
+        print(f"no corpora at {CORPORA}", file=sys.stderr)
+        return 2
+    sets = load_sets()
+    ok = bench_convert(build_corpus(sets, args.mb), args.configs.split(","))
+    if not args.no_script:
+        bench_script(sets)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
