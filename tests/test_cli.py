@@ -110,3 +110,11 @@ def test_evaluate_command_prints_metrics(tmp_path, capsys):
     assert main(["evaluate", "--data", str(gold), "--json"]) == 0
     metrics = json.loads(capsys.readouterr().out)
     assert metrics["recall_spam"] == 1.0 and metrics["collateral"] == 0.0 and metrics["exact_docs"] == 1
+
+
+def test_convert_command(tmp_path, capsys):
+    path = tmp_path / "s.txt"
+    path.write_text("软件和网络\n", encoding="utf-8")
+    assert main(["convert", "-c", "s2twp", str(path)]) == 0
+    assert capsys.readouterr().out == "軟體和網路\n"
+    assert main(["convert", "-c", "nope", str(path)]) == 2

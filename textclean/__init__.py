@@ -6,10 +6,30 @@ from .pipeline import clean, clean_and_explain
 from .report import Replacement, Report, SentenceScore, Signal, Verdict
 from .rules import Rule, RuleError, RuleSet, RuleTimeoutError, load_rules
 
+# heavier pieces load their data lazily on first use, not at import
+from .convert import OpenCCPackageError, available_configs, convert, to_simplified, to_traditional
+from .evaluate import evaluate
+from .model import ModelError, load_model
+from .script import ScriptResult, detect_script
+from .spin import despin, is_spun, spin_score
+
 __version__ = "0.1.0"
 
 __all__ = [
     "Config",
+    "ModelError",
+    "OpenCCPackageError",
+    "ScriptResult",
+    "available_configs",
+    "convert",
+    "despin",
+    "detect_script",
+    "evaluate",
+    "is_spun",
+    "load_model",
+    "spin_score",
+    "to_simplified",
+    "to_traditional",
     "LABELS",
     "Replacement",
     "Report",
