@@ -7,7 +7,9 @@ import threading
 
 import pytest
 
-from textclean import convert as C
+import importlib
+
+C = importlib.import_module("textclean.convert")  # the module; textclean.convert is the function
 from tests.conftest import shared_path
 
 opencc = pytest.importorskip("opencc")
