@@ -188,18 +188,9 @@ _model: TopicModel | None = None
 
 
 def _models_dir() -> Path:
-    """Where the shipped models live: inside the package if a build put them
-    there (wheel), else the repository's top-level ``models/`` (checkout,
-    editable install)."""
-    try:
-        from importlib.resources import files
+    from .paths import models_dir
 
-        packaged = files("textclean") / "models"
-        if packaged.is_dir():
-            return Path(str(packaged))
-    except (ModuleNotFoundError, TypeError, NotADirectoryError):  # pragma: no cover
-        pass
-    return Path(__file__).resolve().parents[1] / "models"
+    return models_dir()
 
 
 def _read_model(directory: Path) -> TopicModel:

@@ -231,14 +231,10 @@ def _merge(hits: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
 # --- files ------------------------------------------------------------------------
 
 def models_dir() -> Path:
-    """Where shipped models live: inside the package if a build put them there, else the repo root."""
-    try:
-        pkg = importlib.resources.files("textclean") / "models"
-        if pkg.is_dir():
-            return Path(str(pkg))
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return Path(__file__).resolve().parents[1] / "models"
+    """Where shipped models live (see :func:`textclean.paths.models_dir`)."""
+    from .paths import models_dir as locate
+
+    return locate()
 
 
 def default_model_path() -> Path:
