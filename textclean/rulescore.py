@@ -36,8 +36,12 @@ def _signal_for(rule: Rule, doc: Document, m, edges) -> Signal | None:
     end = m.end("span") if "span" in rule.pattern.groupindex else m.end()
     # a leading \s may have crossed line breaks: the match belongs to the line
     # where its visible text starts
-    while start < end and doc.key[start] == "\n":
-        start += 1
+    lead = start
+    while lead < end and doc.key[lead].isspace():
+        lead += 1
+    newline = doc.key.rfind("\n", start, lead)
+    if newline >= 0:
+        start = newline + 1
     if end <= start:
         return None
     line = doc.line_at(start)
