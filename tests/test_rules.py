@@ -85,3 +85,13 @@ def test_catastrophic_user_rule_fails_fast_naming_the_rule(tmp_path):
     config = textclean.Config(rules=load_rules(path, include_default=False), rule_timeout=0.2, use_model=False)
     with pytest.raises(RuleTimeoutError, match="'slow'"):
         textclean.clean("a" * 40 + "!", config=config)
+
+
+@pytest.mark.parametrize("text", ["-\r相关文章", "-\n相关文章", "|\n\n相关文章\n"])
+def test_line_rules_judge_each_line_on_its_own_text(text):
+    # a pattern's leading \s used to carry the match from "-" across the break,
+    # removing "-" and keeping the nav line, then removing it on a second pass
+    out = textclean.clean(text)
+    assert "相关文章" not in out
+    assert out.strip() in {"-", "|"}
+    assert textclean.clean(out) == out

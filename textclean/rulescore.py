@@ -20,28 +20,63 @@ def _timeout(seconds_per_mb: float, key: str) -> float:
     return seconds_per_mb * max(1.0, len(key) / 1_000_000)
 
 
-def _matches(rule: Rule, doc: Document, timeout: float):
+def _search_line(rule: Rule, doc: Document, lo: int, hi: int, timeout: float):
     try:
-        yield from rule.pattern.finditer(doc.key, timeout=timeout)
+        return rule.pattern.search(doc.key, lo, hi, timeout=timeout)
     except TimeoutError:
-        raise RuleTimeoutError(
-            f"{rule.source}, rule {rule.id!r}: pattern ran longer than {timeout:.1f}s on a "
-            f"{len(doc.key)}-character document (catastrophic backtracking?); simplify the "
-            "pattern or raise Config.rule_timeout"
-        ) from None
+        raise _timeout_error(rule, doc, timeout) from None
 
 
-def _signal_for(rule: Rule, doc: Document, m, edges) -> Signal | None:
-    start = m.start("span") if "span" in rule.pattern.groupindex else m.start()
-    end = m.end("span") if "span" in rule.pattern.groupindex else m.end()
-    # a leading \s may have crossed line breaks: the match belongs to the line
-    # where its visible text starts
-    lead = start
-    while lead < end and doc.key[lead].isspace():
-        lead += 1
-    newline = doc.key.rfind("\n", start, lead)
-    if newline >= 0:
-        start = newline + 1
+def _timeout_error(rule: Rule, doc: Document, timeout: float) -> RuleTimeoutError:
+    return RuleTimeoutError(
+        f"{rule.source}, rule {rule.id!r}: pattern ran longer than {timeout:.1f}s on a "
+        f"{len(doc.key)}-character document (catastrophic backtracking?); simplify the "
+        "pattern or raise Config.rule_timeout"
+    )
+
+
+def _span_of(rule: Rule, m) -> tuple[int, int]:
+    if "span" in rule.pattern.groupindex:
+        return m.start("span"), m.end("span")
+    return m.start(), m.end()
+
+
+def _matches(rule: Rule, doc: Document, timeout: float):
+    """(start, end) of every match, each inside one line.
+
+    Patterns run once over the whole key for speed, but a ``\\s`` can carry a
+    match across a line break ("-" + newline + "相关文章" read as one nav line).
+    Such a match is searched again line by line, so every line is judged on
+    its own text, the same way whatever precedes it.
+    """
+    key = doc.key
+    try:
+        for m in rule.pattern.finditer(key, timeout=timeout):
+            start, end = _span_of(rule, m)
+            text = key[start:end]
+            inner = text.strip()
+            if "\n" not in inner:
+                lead = len(text) - len(text.lstrip())
+                start += lead
+                yield start, start + len(inner)
+                continue
+            first = doc.line_at(start + len(text) - len(text.lstrip()))
+            last = doc.line_at(start + len(text.rstrip()) - 1)
+            for index in range(first.index, last.index + 1):
+                line = doc.lines[index]
+                found = _search_line(rule, doc, line.start, line.end, timeout)
+                if found is not None:
+                    s, e = _span_of(rule, found)
+                    seg = key[s:e]
+                    s += len(seg) - len(seg.lstrip())
+                    e = s + len(seg.strip())
+                    if e > s:
+                        yield s, e
+    except TimeoutError:
+        raise _timeout_error(rule, doc, timeout) from None
+
+
+def _signal_for(rule: Rule, doc: Document, start: int, end: int, edges) -> Signal | None:
     if end <= start:
         return None
     line = doc.line_at(start)
@@ -73,8 +108,8 @@ def rule_signals(doc: Document, ruleset: RuleSet, seconds_per_mb: float) -> list
     out: list[Signal] = []
     for rule in ruleset:
         seen: set[tuple[int, int]] = set()
-        for m in _matches(rule, doc, timeout):
-            sig = _signal_for(rule, doc, m, edges)
+        for start, end in _matches(rule, doc, timeout):
+            sig = _signal_for(rule, doc, start, end, edges)
             if sig is not None and (sig.start, sig.end) not in seen:
                 seen.add((sig.start, sig.end))
                 out.append(sig)
