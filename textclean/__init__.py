@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .config import LABELS, Config
+from .parallel import clean_many
 from .pipeline import clean, clean_and_explain
 from .report import Replacement, Report, SentenceScore, Signal, Verdict
 from .rules import Rule, RuleError, RuleSet, RuleTimeoutError, load_rules
@@ -43,5 +44,6 @@ __all__ = [
     "__version__",
     "clean",
     "clean_and_explain",
+    "clean_many",
     "load_rules",
 ]

@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("clean", help="clean text or JSONL records")
     _add_io_options(p)
     p.add_argument("--summary-field", metavar="NAME", help="JSONL: add a field with counts of removed spans by label")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="JSONL: clean records on N processes, output in input order (0: one per CPU; default 1)")
     _add_cleaning_options(p)
 
     p = sub.add_parser("explain", help="show what would be removed and why")
@@ -155,18 +157,21 @@ def _jsonl_stream(args: argparse.Namespace) -> IO[bytes]:
         raise _UsageError(str(exc)) from None
 
 
-def _run_jsonl(args: argparse.Namespace, handle: Callable[[dict[str, Any], str], None]) -> int:
-    """Stream records; each is written back cleaned or, on error, unchanged and reported."""
+def _run_jsonl(
+    args: argparse.Namespace, handle: Callable[[dict[str, Any], str], None], workers: Any = None
+) -> int:
+    """Stream records; each is written back cleaned or, on error, unchanged and reported.
+
+    With *workers* (``(count, state)``), records are cleaned by
+    :func:`_clean_line` on worker processes, in input order.
+    """
     read = written = changed = failed = 0
     with _jsonl_stream(args) as stream, _open_output(args) as out:
-        for rec in iter_jsonl(_progress(stream)):
-            if rec.record is None and rec.error is None:  # blank line
-                continue
+        for number, (line, was_changed, error) in _records(args, stream, handle, workers):
             read += 1
-            line, was_changed, error = _process_record(rec, args.field, handle)
             if error:
                 failed += 1
-                print(f"textclean: {args.input}:{rec.number}: {error}", file=sys.stderr)
+                print(f"textclean: {args.input}:{number}: {error}", file=sys.stderr)
             changed += was_changed
             out.write(line)
             written += 1
@@ -175,6 +180,50 @@ def _run_jsonl(args: argparse.Namespace, handle: Callable[[dict[str, Any], str],
         file=sys.stderr,
     )
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _records(args: argparse.Namespace, stream: IO[bytes], handle: Callable[[dict[str, Any], str], None], workers: Any):
+    """(line number, (output line, changed, error)) per non-blank input line, in order."""
+    if workers is None:
+        for rec in iter_jsonl(_progress(stream)):
+            if rec.record is not None or rec.error is not None:  # not a blank line
+                yield rec.number, _process_record(rec, args.field, handle)
+        return
+    from .parallel import map_ordered
+
+    count, state = workers
+    lines = ((n, raw) for n, raw in enumerate(_progress(stream), 1) if raw.strip())
+    results = map_ordered(_clean_line, lines, workers=count, state=state, sizeof=lambda item: len(item[1]),
+                          on_crash=lambda item: _clean_line(state, item, crashed=True))
+    for ok, value in results:
+        # a worker-side failure outside a record's own error handling is that record's error
+        yield value if ok else _clean_line(state, value, crashed=True)
+
+
+def _clean_handle(config: Config, field: str, summary_field: str | None) -> Callable[[dict[str, Any], str], None]:
+    from .pipeline import clean_and_explain
+
+    def handle(obj: dict[str, Any], text: str) -> None:
+        report = clean_and_explain(text, config=config)
+        obj[field] = report.cleaned
+        if summary_field:
+            obj[summary_field] = report.counts()
+
+    return handle
+
+
+def _worker_died(obj: dict[str, Any], text: str) -> None:
+    raise RuntimeError("the worker process died while cleaning this record")
+
+
+def _clean_line(state: tuple[Config, str, str | None], item: tuple[int, bytes], crashed: bool = False):
+    """One JSONL line on a worker: the same per-record semantics as the serial path."""
+    config, field, summary_field = state
+    number, raw = item
+    rec = next(iter_jsonl([raw]))
+    rec.number = number
+    handle = _worker_died if crashed else _clean_handle(config, field, summary_field)
+    return number, _process_record(rec, field, handle)
 
 
 def _dump(obj: dict[str, Any]) -> str:
@@ -205,19 +254,19 @@ def _process_record(
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
+    from .parallel import resolve_workers
     from .pipeline import clean_and_explain
 
+    try:
+        workers = resolve_workers(args.workers)
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from None
     config = _config(args)
     if not args.jsonl:
         return _run_text(args, lambda text: clean_and_explain(text, config=config).cleaned)
-
-    def handle(obj: dict[str, Any], text: str) -> None:
-        report = clean_and_explain(text, config=config)
-        obj[args.field] = report.cleaned
-        if args.summary_field:
-            obj[args.summary_field] = report.counts()
-
-    return _run_jsonl(args, handle)
+    handle = _clean_handle(config, args.field, args.summary_field)
+    state = (config, args.field, args.summary_field)
+    return _run_jsonl(args, handle, (workers, state) if workers > 1 else None)
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
