@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 from contextlib import nullcontext
-from typing import IO, Any, Callable, Sequence
+from typing import IO, Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from . import __version__
 from .config import LABELS, Config
@@ -30,6 +31,16 @@ def _labels(value: str) -> frozenset[str]:
     if unknown:
         raise argparse.ArgumentTypeError(f"unknown label(s) {sorted(unknown)}; choose from {sorted(LABELS)}")
     return labels
+
+
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of records, at least 1, not {value!r}")
+    return n
 
 
 def _add_cleaning_options(p: argparse.ArgumentParser) -> None:
@@ -67,7 +78,13 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("explain", help="show what would be removed and why")
     p.add_argument("input", nargs="?", default="-", help="input file, or - for stdin")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="machine-readable output")
+    fmt.add_argument("--html", action="store_true", help="a self-contained HTML review page on stdout")
+    p.add_argument("--jsonl", action="store_true", help="with --html: input is JSON Lines, one page per record")
+    p.add_argument("--field", default="text", help="JSONL field holding the text (default: text)")
+    p.add_argument("--sample", type=_positive_int, metavar="N", help="with --jsonl: review N records drawn at random")
+    p.add_argument("--seed", type=int, default=0, help="random seed for --sample (default 0: the same records every run)")
     _add_cleaning_options(p)
 
     p = sub.add_parser("convert", help="convert between Simplified and Traditional scripts")
@@ -269,10 +286,95 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     return _run_jsonl(args, handle, (workers, state) if workers > 1 else None)
 
 
+_T = TypeVar("_T")
+
+
+def _sample(items: Iterable[_T], n: int, seed: int) -> list[_T]:
+    """*n* items drawn uniformly in one pass (reservoir), in input order; the same seed draws the same items."""
+    rng = random.Random(seed)
+    chosen: list[tuple[int, _T]] = []
+    for i, item in enumerate(items):
+        if i < n:
+            chosen.append((i, item))
+        else:
+            j = rng.randrange(i + 1)
+            if j < n:
+                chosen[j] = (i, item)
+    return [item for _, item in sorted(chosen, key=lambda pair: pair[0])]
+
+
+def _jsonl_pages(args: argparse.Namespace, tally: dict[str, int]) -> Iterator[tuple[str, str]]:
+    """``(name, text)`` of each usable record; unusable ones are reported on stderr and counted."""
+    with _jsonl_stream(args) as stream:
+        for rec in iter_jsonl(_progress(stream)):
+            if rec.record is None and rec.error is None:  # blank line
+                continue
+            tally["read"] += 1
+            value = rec.record.get(args.field) if rec.record is not None else None
+            if rec.record is None or not isinstance(value, str):
+                problem = rec.error or (
+                    f"field {args.field!r} is " + ("missing" if value is None else f"a {type(value).__name__}, not a string")
+                )
+                tally["failed"] += 1
+                print(f"textclean: {args.input}:{rec.number}: {problem}", file=sys.stderr)
+                continue
+            ident = next((rec.record[k] for k in ("id", "url") if isinstance(rec.record.get(k), (str, int))), None)
+            yield (f"{ident} (line {rec.number})" if ident is not None else f"line {rec.number}"), value
+
+
+def _explain_html(args: argparse.Namespace, config: Config) -> int:
+    from .htmlreport import utf8_stdout, write_explain_html
+    from .pipeline import clean_and_explain
+
+    tally = {"read": 0, "failed": 0, "pages": 0}
+    source = "stdin" if args.input == "-" else args.input
+    title = f"textclean review: {source}"
+    pages: Iterable[tuple[str, str]]
+    if not args.jsonl:
+        try:
+            pages = [(source, read_text(args.input))]
+        except (OSError, ValueError) as exc:
+            raise _UsageError(str(exc)) from None
+    elif args.sample is not None:
+        pages = _sample(_jsonl_pages(args, tally), args.sample, args.seed)
+        title += f", {len(pages)} of {tally['read']} records drawn with --seed {args.seed}"
+    else:
+        pages = _jsonl_pages(args, tally)
+
+    def reports() -> Iterator[tuple[str, Any]]:
+        for name, text in pages:
+            try:
+                report = clean_and_explain(text, config=config)
+            except Exception as exc:  # one bad record must not stop the review
+                tally["failed"] += 1
+                print(f"textclean: {source}: {name}: {type(exc).__name__}: {exc}", file=sys.stderr)
+                continue
+            tally["pages"] += 1
+            yield name, report
+
+    with utf8_stdout() as out:
+        write_explain_html(out, reports(), title=title)
+    if args.jsonl:
+        print(
+            f"textclean: {tally['read']} records read, {tally['pages']} in the review, {tally['failed']} failed",
+            file=sys.stderr,
+        )
+    return EXIT_FAILED if tally["failed"] else EXIT_OK
+
+
 def _cmd_explain(args: argparse.Namespace) -> int:
     from .pipeline import clean_and_explain
 
+    if args.jsonl and not args.html:
+        raise _UsageError(
+            "explain --jsonl makes an HTML review page: add --html "
+            "(for counts per record use: clean --jsonl --summary-field NAME)"
+        )
+    if args.sample is not None and not args.jsonl:
+        raise _UsageError("--sample draws records from JSON Lines: add --jsonl")
     config = _config(args)
+    if args.html:
+        return _explain_html(args, config)
     try:
         text = read_text(args.input)
     except (OSError, ValueError) as exc:
