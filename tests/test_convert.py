@@ -1,17 +1,19 @@
 """textclean.convert: identical to opencc-python-reimplemented, fast paths, errors."""
 from __future__ import annotations
 
+import functools
+import importlib
 import json
 import os
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-import importlib
-
-C = importlib.import_module("textclean.convert")  # the module; textclean.convert is the function
 from tests.conftest import shared_path
 
+C = importlib.import_module("textclean.convert")  # the module; textclean.convert is the function
 opencc = pytest.importorskip("opencc")
 
 # Own fixtures (not corpus text): phrases, overlapping keys, separators, astral.
@@ -28,9 +30,14 @@ FIXTURES = [
     "abc DEF 123 -- x.y",
     "繁體中文與簡體中文的轉換，電腦軟體。",
     "裏面的著作，後來",
+    "头\x00发\U0010ffff发展😀後來\ud800裏",  # NUL, past every table, emoji, lone surrogate
+    "硅谷的宏碁，乾隆皇帝，瞭解",
 ]
 
+CONFIGS = C.available_configs()
 
+
+@functools.lru_cache(maxsize=None)
 def reference(name: str):
     if name in C._shipped_configs():
         return opencc.OpenCC(name)
@@ -41,9 +48,6 @@ def reference(name: str):
     ref._add_dictionaries(ref._dict_chain, ref._dict_chain_data)
     ref._dict_init_done = True
     return ref
-
-
-CONFIGS = C.available_configs()
 
 
 def test_available_configs_cover_shipped_and_upstream():
@@ -61,41 +65,86 @@ def test_fixtures_identical(name):
     ref = reference(name)
     for text in FIXTURES:
         assert C.convert(text, name) == ref.convert(text), text
-    joined = "".join(FIXTURES) * 20  # long enough for the numpy path
+    joined = "".join(FIXTURES) * 20
     assert C.convert(joined, name) == ref.convert(joined)
 
 
-@pytest.mark.parametrize("name", ["s2t", "t2s", "s2twp", "tw2sp", "hk2s"])
+def _corpus_sample() -> list[str]:
+    """A small slice of the benchmark corpus: Simplified news and native Traditional."""
+    corpora = shared_path("data", "corpora")
+
+    def lines(*parts: str, n: int) -> list[str]:
+        text = corpora.joinpath(*parts).read_text(encoding="utf-8")
+        return [x for x in text.splitlines() if x.strip()][:n]
+
+    docs = [json.loads(x)["text"] for x in lines("thucnews_cnews_800docs", "sentences.jsonl", n=300)]
+    docs += [json.loads(x)["text"] for x in lines("drcd_zh_tw", "paragraphs.jsonl", n=40)]
+    docs += ["\n".join(lines("peoples_daily_199801", "199801.raw.txt", n=150))]
+    docs += ["\n".join(lines("ud_chinese_gsd", "sentences.txt", n=150))]
+    docs += ["\n".join(lines("ud_chinese_pud", "sentences.txt", n=100))]
+    return docs
+
+
+@pytest.mark.parametrize("name", CONFIGS)
 def test_corpus_sample_identical(name):
-    simp = shared_path("data", "corpora", "thucnews_cnews_800docs", "sentences.jsonl")
-    trad = shared_path("data", "corpora", "drcd_zh_tw", "paragraphs.jsonl")
-    docs = [json.loads(x)["text"] for x in simp.read_text(encoding="utf-8").splitlines()[:150]]
-    docs += [json.loads(x)["text"] for x in trad.read_text(encoding="utf-8").splitlines()[:30]]
+    docs = _corpus_sample()
     ref = reference(name)
     for doc in docs:
         assert C.convert(doc, name) == ref.convert(doc)
 
 
-def test_overlapping_keys_use_longest_anywhere():
+# Keys around characters with several readings, cut into pieces and glued back
+# in any order: a dense supply of overlapping, useful and useless keys.
+def _pieces() -> list[str]:
+    out: set[str] = set()
+    for name in ("STPhrases.txt", "TSPhrases.txt", "TWPhrases.txt", "TWPhrasesRev.txt",
+                 "TWVariantsRevPhrases.txt", "HKVariantsRevPhrases.txt"):
+        keys = sorted(C._dictionary(name).values)
+        chosen = [k for k in keys if any(ch in k for ch in "发干后里面台著乾")][:120] + keys[::97]
+        for k in chosen:
+            out.update((k, k[:2], k[1:], k[:-1]))
+    out.update("，。 𠮷a1裏後發")
+    return sorted(x for x in out if x)
+
+
+PIECES = _pieces()
+
+
+@pytest.mark.parametrize("name", ["s2t", "s2twp", "tw2sp", "hk2s", "t2s", "tw2t", "s2hk"])
+@settings(max_examples=150, deadline=None)
+@given(parts=st.lists(st.sampled_from(PIECES), max_size=30))
+def test_random_key_soup_identical(name, parts):
+    text = "".join(parts)
+    assert C.convert(text, name) == reference(name).convert(text)
+
+
+def test_longest_anywhere_is_not_leftmost_longest():
     d = C._dictionary("STPhrases.txt")
-    ref = opencc.OpenCC("s2t")
-    for text in ("一个人的意见", "我们在干什么", "头发和发展"):
-        want = ref._convert(text, [[(d.max_len, 1, d.values)]])
-        assert "".join(C._match_python(text, d)) == want
-        assert "".join(C._match_numpy(text, d)) == want
+    info = C._prefix_info(d.values)
+    for text in ("一个人的意见", "我们在干什么", "头发和发展", "中华人民共和国万岁"):
+        want = opencc.OpenCC("s2t")._convert(text, [[(d.max_len, 1, d.values)]])
+        assert "".join(C._longest_anywhere(text, info, d.values)) == want
 
 
 def test_megabyte_line_without_separators():
-    line = "汉字转换测试头发和发展我们在干什么" * 60000  # ~1 M characters
-    out = C.to_traditional(line)
-    assert len(out) == len(line)
-    assert out.startswith(C.to_traditional("汉字转换测试头发和发展我们在干什么"))
+    unit = "汉字转换测试头发和发展我们在干什么"
+    for name in ("s2t", "s2twp"):
+        # no key of the config contains the pair where two units meet, so the
+        # reference's output on the long line is its output on one unit, repeated
+        junction = unit[-1] + unit[0]
+        assert not any(junction in k for files in C.config_files(name) for f in files
+                       for k in C._dictionary(f).values)
+        ref = reference(name)
+        assert C.convert(unit * 150, name) == ref.convert(unit * 150)
+        line = unit * 60000  # ~1 M characters, 3 MB
+        assert C.convert(line, name) == ref.convert(unit) * 60000
 
 
 def test_edge_cases():
-    assert C.convert("", "s2t") == ""
-    assert C.to_simplified("𠮷") == reference("t2s").convert("𠮷")
-    assert C.convert("，。 \n", "s2twp") == "，。 \n"
+    for name in ("s2t", "t2s", "s2twp"):
+        ref = reference(name)
+        for text in ("", "𠮷", "，。 \n", "\u3000" * 5, "-" * 1000, "头" * 1000, "發" * 1000):
+            assert C.convert(text, name) == ref.convert(text), (name, text[:5])
     assert C.to_traditional("头发", "tw") == reference("s2tw").convert("头发")
     assert C.to_simplified("頭髮", "hk") == reference("hk2s").convert("頭髮")
     with pytest.raises(ValueError):
@@ -103,6 +152,13 @@ def test_edge_cases():
     with pytest.raises(TypeError, match="decode"):
         C.convert(b"abc", "s2t")
     assert C.convert("汉字", "S2T.json") == "漢字"
+
+
+def test_character_only_steps_are_fused():
+    # s2tw = group(STPhrases, STCharacters) then TWVariants: one step
+    assert len(C.converter("s2tw").steps) == 1
+    assert len(C.converter("s2twp").steps) == 2
+    assert C.converter("t2tw").steps[0].sparse_re is not None
 
 
 def test_thread_safety():

@@ -2,8 +2,7 @@
 
 The engine reads opencc-python-reimplemented's own ``config/*.json`` and
 ``dictionary/*.txt`` at run time (found through ``importlib.resources``) and
-gives byte-identical output, 10-40× faster. The semantics it reproduces
-(``opencc/opencc.py``):
+gives byte-identical output. The semantics it reproduces (``opencc/opencc.py``):
 
 * the text is split once on separator characters (whitespace, ASCII and CJK
   punctuation); no key can contain a separator (keys that do never match and
@@ -16,16 +15,18 @@ gives byte-identical output, 10-40× faster. The semantics it reproduces
   replaced span is never looked at again by that step; a value with several
   candidates uses the first.
 
-How it is made fast without a per-character Python loop:
-
-* dictionaries whose keys are all single characters are one ``str.translate``;
-* for phrase dictionaries, candidate start positions come from C-level
-  ``map`` calls (first two characters of some key, or a one-character key),
-  and only those positions are walked in Python over a prefix table;
-* the walk is leftmost-longest, which equals longest-anywhere-first unless two
-  key occurrences partly overlap (AB|BCD in ABCD). Every candidate inside a
-  match is checked; if one reaches past the match, the smallest closed region
-  around it is redone with the exact greedy algorithm.
+Why the fast path is exact. A step is phrase dictionaries plus a character
+table ``T`` (the group's last, single-character dictionary, composed with any
+character-only steps that follow). Key occurrences that overlap form
+*components*, and the reference's choices inside one component never depend
+on anything outside it. A key is *useless* when its value equals ``T`` applied
+to the key; a component made only of useless occurrences comes out as ``T`` of
+its text whatever is chosen. So a step is: ``T`` over the whole text (one
+numpy table lookup), then the exact algorithm only on the components that hold
+a useful key. Every useful key contains a *witness* (a character pair, or the
+key itself when it is one character, around a place where its value differs
+from ``T``); numpy finds the witness positions, and only there does Python
+grow the component and resolve it. About 1 % of positions in news text.
 
 Configs that upstream OpenCC defines but the package does not ship are built
 from the package's dictionaries following upstream's JSON (``tw2t``, ``hk2t``,
@@ -37,13 +38,11 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import operator
 import re
 import threading
 from dataclasses import dataclass
 from importlib import resources
-from itertools import compress, count, repeat
-from typing import Any, Sequence
+from typing import Any
 
 __all__ = [
     "OpenCCPackageError",
@@ -86,13 +85,12 @@ _UNBUILDABLE = {"jp2t": "it needs JPShinjitaiPhrases/JPShinjitaiCharacters, "
 _SIMPLIFIED_VARIANTS = {"t": "t2s", "tw": "tw2s", "twp": "tw2sp", "hk": "hk2s"}
 _TRADITIONAL_VARIANTS = {"t": "s2t", "tw": "s2tw", "twp": "s2twp", "hk": "s2hk"}
 
-# Phrase dicts whose keys start with at most this many distinct characters are
-# scanned by one trie regex; re's alternation is linear in them, so larger
-# ones (STPhrases, TWPhrases) take the bigram-candidate path instead.
-_FEW_FIRST_CHARS = 150
-_SPARSE_TABLE = 2000  # char tables smaller than this are searched before translating
+# A character-only step whose table is smaller than this first checks with one
+# regex search whether the text has any of its characters (most text has none).
+_SPARSE_TABLE = 2000
 _IS_KEY = 1
 _IS_PREFIX = 2  # a proper prefix of a longer key
+_PAIR_SHIFT = 21  # code points fit in 21 bits: a pair is (first << 21) | second
 
 
 class OpenCCPackageError(ImportError):
@@ -166,65 +164,21 @@ def config_files(name: str) -> list[list[str]]:
 # ---------------------------------------------------------------- dictionaries
 
 
-def _trie_pattern(keys: Sequence[str] | dict[str, str]) -> str:
-    """A regex matching the longest of ``keys`` at a position (greedy trie)."""
-    trie: dict[str, Any] = {}
-    for key in keys:
-        node = trie
-        for ch in key:
-            node = node.setdefault(ch, {})
-        node[""] = True
-
-    def build(node: dict[str, Any]) -> str:
-        kids = [(ch, build(sub)) for ch, sub in sorted(node.items()) if ch]
-        leaves = [re.escape(ch) for ch, pat in kids if not pat]
-        alts = [re.escape(ch) + pat for ch, pat in kids if pat]
-        if leaves:
-            alts.append(leaves[0] if len(leaves) == 1 else "[" + "".join(leaves) + "]")
-        if not alts:
-            return ""
-        if "" in node:  # a key ends here: longer continuations first, then stop
-            return "(?:" + "|".join(alts) + ")?"
-        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-
-    return build(trie)
-
-
 @dataclass(frozen=True)
 class _Dictionary:
-    """One dictionary file, prepared for both matching paths."""
+    """One dictionary file as the reference sees it."""
 
     name: str
-    values: dict[str, str]          # key -> first candidate
-    info: dict[str, int]            # key/prefix -> _IS_KEY | _IS_PREFIX bits
-    first_bigrams: frozenset[str]   # first two characters of keys with len >= 2
-    single: frozenset[str]          # keys of length 1
+    values: dict[str, str]  # key -> first candidate; keys with a separator dropped
     max_len: int
+    dropped: int  # how many keys had a separator
 
     @property
     def chars_only(self) -> bool:
         return bool(self.values) and self.max_len == 1
 
-    @functools.cached_property
     def table(self) -> dict[int, str]:
         return {ord(k): v for k, v in self.values.items()}
-
-    @functools.cached_property
-    def char_re(self) -> re.Pattern[str]:
-        """Any single-character key: lets sparse tables skip untouched text."""
-        return re.compile("[" + "".join(sorted(map(re.escape, self.single))) + "]")
-
-    @functools.cached_property
-    def small_re(self) -> re.Pattern[str] | None:
-        """For small dictionaries: a trie regex matching the longest key at a
-        position (re's first-character prefix scan makes the search fast)."""
-        if len({k[0] for k in self.values}) > _FEW_FIRST_CHARS:
-            return None
-        return re.compile(_trie_pattern(self.values))
-
-    @functools.cached_property
-    def hashed(self) -> "_HashedKeys":
-        return _HashedKeys.build(self)
 
 
 def _parse_dictionary(text: str) -> dict[str, str]:
@@ -259,19 +213,7 @@ def _load_dictionary(filename: str) -> _Dictionary:
     raw = _parse_dictionary(text)
     # a key containing a separator can never be seen by the reference
     values = {k: v for k, v in raw.items() if not SEPARATORS_RE.search(k)}
-    info: dict[str, int] = {}
-    for key in values:
-        info[key] = info.get(key, 0) | _IS_KEY
-        for i in range(1, len(key)):
-            info[key[:i]] = info.get(key[:i], 0) | _IS_PREFIX
-    return _Dictionary(
-        name=filename,
-        values=values,
-        info=info,
-        first_bigrams=frozenset(k[:2] for k in values if len(k) >= 2),
-        single=frozenset(k for k in values if len(k) == 1),
-        max_len=max(map(len, values), default=0),
-    )
+    return _Dictionary(filename, values, max(map(len, values), default=0), len(raw) - len(values))
 
 
 def _dictionary(filename: str) -> _Dictionary:
@@ -279,255 +221,88 @@ def _dictionary(filename: str) -> _Dictionary:
         return _load_dictionary(filename)
 
 
-# ---------------------------------------------------------------- phrase matching
-
-# Below this length the pure-Python walk beats numpy's per-call overhead.
-_NUMPY_MIN_LEN = 200
-_HASH_BASE = 0x100000001B3  # FNV prime: odd, mixes the 21-bit code points
-_MASK64 = (1 << 64) - 1
-_BITMAP_BITS = 22
-
-
-def _poly_hash(key: str) -> int:
-    h = 0
-    for ch in key:
-        h = (h * _HASH_BASE + ord(ch)) & _MASK64
-    return h
+def _compose(first: dict[int, str], then: dict[int, str]) -> dict[int, str]:
+    """The character table that applies ``first``, then ``then``."""
+    out = {c: v.translate(then) for c, v in first.items()}
+    for c, v in then.items():
+        out.setdefault(c, v)
+    return {c: v for c, v in out.items() if v != chr(c)}
 
 
-@dataclass(frozen=True)
-class _HashedKeys:
-    """Sorted 64-bit polynomial hashes of keys and proper prefixes, per length.
-
-    Used by the numpy path to find every candidate's longest key at once.
-    Hashes can collide, never miss: a false key is caught when its value is
-    looked up in the real dict, and a false prefix only costs work.
-    """
-
-    keys: tuple[Any, ...]       # index L -> sorted uint64 array
-    prefixes: tuple[Any, ...]   # index L -> sorted uint64 array
-    start_bitmap: Any           # bool array over low bits of 2-char hashes
-    start2: Any                 # sorted hashes of first bigrams
-    single_codes: Any           # sorted uint64 code points of 1-char keys
-
-    @staticmethod
-    def build(d: "_Dictionary") -> "_HashedKeys":
-        import numpy as np  # lazy: only long texts take this path
-
-        keys: list[set[int]] = [set() for _ in range(d.max_len + 1)]
-        prefixes: list[set[int]] = [set() for _ in range(d.max_len + 1)]
-        for text, bits in d.info.items():
-            h = _poly_hash(text)
-            if bits & _IS_KEY:
-                keys[len(text)].add(h)
-            if bits & _IS_PREFIX:
-                prefixes[len(text)].add(h)
-
-        def arr(values: set[int]) -> Any:
-            return np.array(sorted(values), dtype=np.uint64)
-
-        start2 = arr(keys[2] | prefixes[2]) if d.max_len >= 2 else arr(set())
-        bitmap = np.zeros(1 << _BITMAP_BITS, dtype=bool)
-        bitmap[(start2 & np.uint64((1 << _BITMAP_BITS) - 1)).astype(np.int64)] = True
-        return _HashedKeys(tuple(map(arr, keys)), tuple(map(arr, prefixes)),
-                           bitmap, start2, arr({ord(k) for k in d.single}))
+def _prefix_info(keys: Any) -> dict[str, int]:
+    """key or prefix -> _IS_KEY | _IS_PREFIX bits (every prefix of every key)."""
+    info: dict[str, int] = {}
+    for key in keys:
+        info[key] = info.get(key, 0) | _IS_KEY
+        for i in range(1, len(key)):
+            info[key[:i]] = info.get(key[:i], 0) | _IS_PREFIX
+    return info
 
 
-def _member(x: Any, table: Any) -> Any:
-    import numpy as np
-
-    if not table.size:
-        return np.zeros(x.shape, dtype=bool)
-    i = np.searchsorted(table, x)
-    i[i == table.size] = 0
-    return table[i] == x
+# ---------------------------------------------------------------- exact matching
 
 
-def _longest_all(s: str, d: _Dictionary) -> tuple[Any, Any]:
-    """(start, reach) arrays of every position where some key starts, numpy-vectorised."""
-    import numpy as np
-
-    hk = d.hashed
-    n = len(s)
-    a = np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
-    parts = []
-    if d.max_len >= 2 and n >= 2:
-        with np.errstate(over="ignore"):
-            h2 = a[:-1] * np.uint64(_HASH_BASE) + a[1:]
-        maybe = np.flatnonzero(hk.start_bitmap[(h2 & np.uint64((1 << _BITMAP_BITS) - 1)).astype(np.int64)])
-        parts.append(maybe[_member(h2[maybe], hk.start2)])
-    if hk.single_codes.size:
-        parts.append(np.flatnonzero(_member(a, hk.single_codes)))
-    starts = np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0] if parts else np.zeros(0, np.int64)
-    best = np.zeros(starts.size, dtype=np.int64)
-    pos = np.arange(starts.size)
-    h = a[starts]
-    length = 1
-    while pos.size:
-        hit = _member(h, hk.keys[length])
-        best[pos[hit]] = length
-        if length == d.max_len:
-            break
-        alive = _member(h, hk.prefixes[length]) & (starts[pos] + length < n)
-        pos, h = pos[alive], h[alive]
-        length += 1
-        with np.errstate(over="ignore"):
-            h = h * np.uint64(_HASH_BASE) + a[starts[pos] + length - 1]
-    keep = best > 0
-    return starts[keep], starts[keep] + best[keep]
-
-
-def _match_numpy(s: str, d: _Dictionary) -> list[str]:
-    """Same result as :func:`_match_python`, with the walk done by numpy.
-
-    Overlapping occurrence intervals [start, reach) merge into regions; a
-    region whose first interval is also its end is that one key (the
-    leftmost-longest choice, which longest-anywhere also makes); any other
-    region holds partly overlapping keys and is redone exactly.
-    """
-    import numpy as np
-
-    starts, reach = _longest_all(s, d)
-    if not starts.size:
-        return [s]
-    run_max = np.maximum.accumulate(reach)
-    first = np.ones(starts.size, dtype=bool)
-    first[1:] = starts[1:] >= run_max[:-1]
-    idx = np.flatnonzero(first)
-    region_end = np.maximum.reduceat(reach, idx)
-    simple = region_end == reach[idx]
-    values = d.values
-    out: list[str] = []
-    carry = ""
-    gap_start = 0
-    for p, end, ok in zip(starts[idx].tolist(), region_end.tolist(), simple.tolist()):
-        if ok:
-            value = values.get(s[p:end])
-            if value is None:  # hash collision: take the exact Python walk
-                return _match_python(s, d)
-            out.append(carry + s[gap_start:p])
-            out.append(value)
-            carry = ""
-        else:
-            parts = _exact_region(s[p:end], d)
-            out.append(carry + s[gap_start:p] + parts[0])
-            out.extend(parts[1:-1])
-            carry = parts[-1]
-        gap_start = end
-    out.append(carry + s[gap_start:])
-    return out
-
-
-def _match(s: str, d: _Dictionary) -> list[str]:
-    if d.small_re is not None:
-        occ = _occurrences_regex(s, d.small_re)
-        return _assemble(s, d, occ) if occ else [s]
-    if len(s) >= _NUMPY_MIN_LEN:
-        return _match_numpy(s, d)
-    return _match_python(s, d)
-
-
-def _occurrences_regex(s: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
-    """(start, longest reach) at every position where a key starts.
-
-    finditer gives the leftmost-longest matches; no key starts in the gaps
-    between them, so only positions inside a match need a separate look.
-    """
-    occ = []
-    match_at = pattern.match
-    for m in pattern.finditer(s):
-        p, end = m.span()
-        occ.append((p, end))
-        for q in range(p + 1, end):
-            inner = match_at(s, q)
-            if inner:
-                occ.append((q, inner.end()))
-    return occ
-
-
-def _assemble(s: str, d: _Dictionary, occ: list[tuple[int, int]]) -> list[str]:
-    """Output from (start, reach-of-longest-key) pairs sorted by start.
-
-    Pairs whose intervals overlap merge into a region. A region whose first
-    interval reaches its end is one key (leftmost-longest = longest-anywhere
-    there); any other holds partly overlapping keys and is redone exactly.
-    """
-    out: list[str] = []
-    carry, gap_start, values = "", 0, d.values
-    i, n = 0, len(occ)
-    while i < n:
-        p, end = occ[i]
-        first_end = end
-        i += 1
-        while i < n and occ[i][0] < end:
-            if occ[i][1] > end:
-                end = occ[i][1]
-            i += 1
-        if end == first_end:
-            out.append(carry + s[gap_start:p])
-            out.append(values[s[p:end]])
-            carry = ""
-        else:
-            parts = _exact_region(s[p:end], d)
-            out.append(carry + s[gap_start:p] + parts[0])
-            out.extend(parts[1:-1])
-            carry = parts[-1]
-        gap_start = end
-    out.append(carry + s[gap_start:])
-    return out
-
-
-def _candidates(s: str, d: _Dictionary) -> list[int]:
-    """Positions where a key may start, found without a Python-level loop."""
-    out: list[int] = []
-    if d.first_bigrams and len(s) > 1:
-        bigrams = map(operator.add, s, s[1:])
-        out = list(compress(count(), map(d.first_bigrams.__contains__, bigrams)))
-    if d.single:
-        singles = [m.start() for m in d.char_re.finditer(s)]
-        if singles:
-            out = sorted(set(out).union(singles)) if out else singles
-    return out
-
-
-def _longest(s: str, p: int, d: _Dictionary) -> int:
-    """Length of the longest key starting at ``s[p]`` (0 if none)."""
-    info, best, n = d.info, 0, len(s)
-    length = 1 if d.single else 2
+def _reach(s: str, p: int, info: dict[str, int]) -> int:
+    """End of the longest key starting at ``s[p]`` (``p`` if none)."""
+    end, length, n = p, 1, len(s)
     while p + length <= n:
         bits = info.get(s[p:p + length], 0)
         if bits & _IS_KEY:
-            best = length
+            end = p + length
         if not bits & _IS_PREFIX:
             break
         length += 1
-    return best
+    return end
 
 
-def _all_keys_at(s: str, p: int, d: _Dictionary) -> list[int]:
-    info, found, n, length = d.info, [], len(s), 1
-    while p + length <= n:
-        bits = info.get(s[p:p + length], 0)
-        if bits & _IS_KEY:
-            found.append(length)
-        if not bits & _IS_PREFIX and length > 1:
+def _component(s: str, h: int, info: dict[str, int], cross: dict[str, int]) -> tuple[int, int]:
+    """The smallest span around ``s[h]`` that no key occurrence crosses.
+
+    Empty (``(h, h)``) when no key covers ``s[h]``. A key that overlaps the
+    span from outside crosses one of its ends, and ``cross`` says how far
+    before a boundary such a key can start (0: no key has that pair inside).
+    """
+    a, b = h, _reach(s, h, info)
+    while a > 0:  # leftmost start of a key crossing a-1|a, then again from there
+        back = cross.get(s[a - 1:a + 1], 0)
+        for p in range(max(a - back, 0), a):
+            end = _reach(s, p, info)
+            if end > a:
+                a, b = p, max(b, end)
+                break
+        else:
             break
-        length += 1
-    return found
+    if b <= h:
+        return h, h
+    while True:  # furthest end of a key crossing b-1|b, then again from there
+        end = b
+        for p in range(max(b - cross.get(s[b - 1:b + 1], 0), a), b):
+            end = max(end, _reach(s, p, info))
+        if end == b:
+            return a, b
+        b = end
 
 
-def _exact_region(region: str, d: _Dictionary) -> list[str]:
-    """Longest-anywhere-first on one closed region; returns [gap, value, gap, ...].
+def _longest_anywhere(s: str, info: dict[str, int], values: dict[str, str]) -> list[str]:
+    """One dictionary on ``s`` as the reference does it: [gap, value, gap, ...].
 
     Greedy over occurrences sorted by (-length, start), skipping any that
-    overlaps one already taken: the reference's recursive splitting gives the
-    same set (each side of a split is independent).
+    overlaps one already taken: the reference's recursive splitting takes the
+    same ones (each side of a split is independent).
     """
-    occurrences = [(-length, p) for p in range(len(region))
-                   for length in _all_keys_at(region, p, d)]
+    occurrences = []
+    for p in range(len(s)):
+        length = 1
+        while p + length <= len(s):
+            bits = info.get(s[p:p + length], 0)
+            if bits & _IS_KEY:
+                occurrences.append((-length, p))
+            if not bits & _IS_PREFIX:
+                break
+            length += 1
     occurrences.sort()
-    taken = bytearray(len(region))
-    chosen: list[tuple[int, int]] = []
+    taken = bytearray(len(s))
+    chosen = []
     for neg_len, p in occurrences:
         end = p - neg_len
         if taken.find(1, p, end) == -1:
@@ -536,82 +311,177 @@ def _exact_region(region: str, d: _Dictionary) -> list[str]:
     chosen.sort()
     out, prev = [], 0
     for p, end in chosen:
-        out.append(region[prev:p])
-        out.append(d.values[region[p:end]])
+        out.append(s[prev:p])
+        out.append(values[s[p:end]])
         prev = end
-    out.append(region[prev:])
+    out.append(s[prev:])
     return out
 
 
-def _match_python(s: str, d: _Dictionary) -> list[str]:
-    """One dictionary over ``s``: alternating [gap, value, gap, ..., gap].
+# ---------------------------------------------------------------- steps
 
-    Leftmost-longest over candidate positions; every candidate inside a match
-    is walked too, and if its longest key reaches past the current region the
-    region grows. A region that grew (partly overlapping keys) is redone
-    exactly; one that did not is a single key the reference would also take.
-    """
-    cands = _candidates(s, d)
-    out: list[str] = []
-    carry = ""  # tail gap of an exact region, prepended to the next gap
-    gap_start = i = 0
-    n = len(cands)
-    while i < n:
-        p = cands[i]
-        i += 1
-        length = _longest(s, p, d)
-        if not length:
-            continue
-        end = p + length
-        grew = False
-        while i < n and cands[i] < end:
-            q = cands[i]
-            i += 1
-            reach = q + _longest(s, q, d)
-            if reach > end:
-                end, grew = reach, True
-        if grew:
-            parts = _exact_region(s[p:end], d)
-            out.append(carry + s[gap_start:p] + parts[0])
-            out.extend(parts[1:-1])
-            carry = parts[-1]
+
+def _witness(key: str, value: str, plain: str) -> str:
+    """Characters every occurrence of a useful key contains, near where its
+    ``value`` differs from ``plain`` (the key through the character table)."""
+    if len(key) == 1:
+        return key
+    j = 0
+    if len(value) == len(plain) == len(key):
+        j = next(i for i, (v, t) in enumerate(zip(value, plain)) if v != t)
+    return key[j:j + 2] if j + 1 < len(key) else key[j - 1:j + 1]
+
+
+class _Step:
+    """One step of a chain: phrase dictionaries (a group, earlier ones first)
+    over a character table. Immutable once built, so safe to share."""
+
+    def __init__(self, phrases: list[_Dictionary], table: dict[int, str],
+                 after: dict[int, str]) -> None:
+        import numpy as np  # lazy: only converters need it
+
+        self.table = _compose(table, after)
+        # values pass through the character-only steps fused after this one
+        self.dicts = tuple((_prefix_info(d.values),
+                            {k: v.translate(after) for k, v in d.values.items()} if after else d.values)
+                           for d in phrases)
+        # every key of the group, to find the components
+        self.info = (self.dicts[0][0] if len(phrases) == 1
+                     else _prefix_info(k for d in phrases for k in d.values))
+        # pair -> the most characters a key has before that pair's boundary
+        self.cross: dict[str, int] = {}
+        for d in phrases:
+            for key in d.values:
+                for j in range(1, len(key)):
+                    if self.cross.get(key[j - 1:j + 1], 0) < j:
+                        self.cross[key[j - 1:j + 1]] = j
+        self.aligned = all(len(v) == 1 for v in self.table.values())
+        pairs, singles = set(), set()
+        for _, values in self.dicts:
+            for key, value in values.items():
+                plain = key.translate(self.table)
+                if value != plain:
+                    w = _witness(key, value, plain)
+                    (singles if len(w) == 1 else pairs).add(w)
+        self.sparse_re: re.Pattern[str] | None = None
+        if not self.dicts and 0 < len(self.table) < _SPARSE_TABLE:
+            self.sparse_re = re.compile(
+                "[" + "".join(re.escape(chr(c)) for c in sorted(self.table)) + "]")
+        # Lookup arrays indexed by code point; index top (past every char that
+        # matters) stands for all higher code points.
+        top = 1 + max([*self.table, *(ord(c) for w in pairs | singles for c in w)], default=0)
+        self.top = top
+        self.lut = None
+        if self.table and self.aligned:
+            # 0 means "unchanged" for code points >= top (NUL maps to itself anyway)
+            lut = np.arange(top + 1, dtype=np.uint32)
+            lut[top] = 0
+            for c, v in self.table.items():
+                lut[c] = ord(v)
+            self.lut = lut
+        # a witness pair (x, y) is pair_ok[first_id[x] * n_second + second_id[y]]
+        firsts = {ch: i for i, ch in enumerate(sorted({w[0] for w in pairs}), 1)}
+        seconds = {ch: i for i, ch in enumerate(sorted({w[1] for w in pairs}), 1)}
+        self.n_second = len(seconds) + 1
+        self.first_id = np.zeros(top + 1, dtype=np.int32)
+        self.second_id = np.zeros(top + 1, dtype=np.int32)
+        for ids, arr in ((firsts, self.first_id), (seconds, self.second_id)):
+            arr[[ord(ch) for ch in ids]] = list(ids.values())
+        self.pair_ok = np.zeros((len(firsts) + 1) * self.n_second, dtype=bool)
+        self.pair_ok[[firsts[w[0]] * self.n_second + seconds[w[1]] for w in pairs]] = True
+        self.single = np.zeros(top + 1, dtype=bool)
+        self.single[[ord(w) for w in singles]] = True
+        self.has_pairs, self.has_singles = bool(pairs), bool(singles)
+        for arr in (self.lut, self.first_id, self.second_id, self.pair_ok, self.single):
+            if arr is not None:
+                arr.flags.writeable = False
+
+    def __call__(self, s: str) -> str:
+        if not s or (self.sparse_re is not None and not self.sparse_re.search(s)):
+            return s
+        import numpy as np
+
+        a = np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        c = np.minimum(a, self.top)
+        t = s
+        if self.lut is not None:
+            b = self.lut[c]
+            if not b.all():
+                b = np.where(b == 0, a, b)
+            t = b.tobytes().decode("utf-32-le", "surrogatepass")
+        elif self.table:
+            t = s.translate(self.table)
+        hits = self._witnesses(c, np)
+        if not hits:
+            return t
+        return self._patch(s, t, hits)
+
+    def _witnesses(self, c: Any, np: Any) -> list[int]:
+        """Positions where some useful key may start its witness, ascending."""
+        hit = self.single[c] if self.has_singles else np.zeros(c.size, dtype=bool)
+        if self.has_pairs and c.size > 1:
+            hit[:-1] |= self.pair_ok[self.first_id[c[:-1]] * self.n_second + self.second_id[c[1:]]]
+        return np.flatnonzero(hit).tolist()
+
+    def _patch(self, s: str, t: str, hits: list[int]) -> str:
+        """``t`` (= the table over ``s``) with every component around a hit redone exactly."""
+        out, prev = [], 0
+        for h in hits:
+            if h < prev:
+                continue  # inside a component already done
+            a, b = _component(s, h, self.info, self.cross)
+            if a == b:
+                continue
+            out.append(t[prev:a] if self.aligned else s[prev:a].translate(self.table))
+            out.append(self._resolve(s[a:b]))
+            prev = b
+        out.append(t[prev:] if self.aligned else s[prev:].translate(self.table))
+        return "".join(out)
+
+    def _resolve(self, region: str) -> str:
+        """The reference's output for one closed region."""
+        values = self.dicts[0][1]
+        if region in values:
+            return values[region]  # one key spans it: the longest, so taken first
+        pieces = [region]  # gaps at even indices, values at odd ones
+        for info, values in self.dicts:
+            new: list[str] = []
+            for j, piece in enumerate(pieces):
+                if j % 2 or not piece:
+                    new.append(piece)
+                else:
+                    new.extend(_longest_anywhere(piece, info, values))
+            pieces = new
+        pieces[0::2] = [g.translate(self.table) for g in pieces[0::2]]
+        return "".join(pieces)
+
+
+def _build_steps(name: str) -> tuple[_Step, ...]:
+    """The config as steps; a character-only step is fused into the step before it."""
+    plan: list[tuple[list[_Dictionary], dict[int, str], dict[int, str]]] = []
+    for files in config_files(name):
+        dicts = [d for d in map(_dictionary, files) if d.values]
+        table = dicts.pop().table() if dicts and dicts[-1].chars_only else {}
+        if not dicts and plan:
+            phrases, first, after = plan[-1]
+            plan[-1] = (phrases, first, _compose(after, table))
         else:
-            out.append(carry + s[gap_start:p])
-            out.append(d.values[s[p:end]])
-            carry = ""
-        gap_start = end
-    out.append(carry + s[gap_start:])
-    return out
+            plan.append((dicts, table, {}))
+    _check_separators(name, plan)
+    return tuple(_Step(*item) for item in plan)
 
 
-# ---------------------------------------------------------------- steps and chains
-
-
-def _apply_group(text: str, group: Sequence[_Dictionary]) -> str:
-    """One step: each dictionary converts only the gaps earlier ones left."""
-    if len(group) == 1 and group[0].chars_only:
-        d = group[0]
-        if len(d.single) < _SPARSE_TABLE and not d.char_re.search(text):
-            return text  # most text has none of a small variants table
-        return text.translate(d.table)
-    pieces = [text]  # gaps at even indices, converted values at odd ones
-    for k, d in enumerate(group):
-        if not d.values:
-            continue
-        if d.chars_only and k == len(group) - 1:
-            # last in its group: every remaining gap is translated char by char
-            pieces[0::2] = map(str.translate, pieces[0::2], repeat(d.table))
-            break
-        new: list[str] = []
-        for j, piece in enumerate(pieces):
-            if j % 2:
-                new.append(piece)
-            elif piece:
-                new.extend(_match(piece, d))  # odd length: parity is kept
-            else:
-                new.append(piece)
-        pieces = new
-    return "".join(pieces)
+def _check_separators(name: str, plan: list[Any]) -> None:
+    # Matching the whole text instead of the reference's chunks is exact only
+    # if no value brings in a separator that a later key (dropped here) could use.
+    dicts = [_dictionary(f) for files in config_files(name) for f in files]
+    if not any(d.dropped for d in dicts):
+        return
+    for phrases, table, after in plan:
+        values = [v for d in phrases for v in d.values.values()] + [*table.values(), *after.values()]
+        if any(SEPARATORS_RE.search(v) for v in values):
+            raise RuntimeError(f"config {name!r}: a dictionary value contains a separator; "
+                               "textclean.convert cannot reproduce that exactly")
 
 
 class Converter:
@@ -619,13 +489,12 @@ class Converter:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.steps: tuple[tuple[_Dictionary, ...], ...] = tuple(
-            tuple(_dictionary(f) for f in files) for files in config_files(name))
+        self.steps = _build_steps(name)
 
     def convert(self, text: str) -> str:
         _check_text(text)
-        for group in self.steps:
-            text = _apply_group(text, group)
+        for step in self.steps:
+            text = step(text)
         return text
 
     __call__ = convert
