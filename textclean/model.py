@@ -72,12 +72,11 @@ class ModelError(RuntimeError):
 
 def _codes(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Concatenated code points of all keys with boundary marks, and the unit id per position."""
-    joined = "".join(f"\x02{k}\x03" for k in keys)
+    joined = "\x02" + "\x03\x02".join(keys) + "\x03"
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    lens = np.fromiter((len(k) + 2 for k in keys), dtype=np.int64, count=len(keys))
+    lens = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys)) + 2
     unit = np.repeat(np.arange(len(keys), dtype=np.int64), lens)
-    digits = (codes >= 0x30) & (codes <= 0x39)
-    codes[digits] = 0x30  # numbers vary, their shape does not
+    codes[(codes >= 0x30) & (codes <= 0x39)] = 0x30  # numbers vary, their shape does not
     return codes, unit
 
 
@@ -85,14 +84,15 @@ def _ngram_hash(codes: np.ndarray, n: int) -> np.ndarray:
     """FNV-1a over the n code points starting at each position, then a splitmix64 finaliser."""
     m = len(codes) - n + 1
     h = np.full(m, _FNV_OFFSET ^ np.uint64(n), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for k in range(n):
-            h = (h ^ codes[k:k + m]) * _FNV_PRIME
-        h ^= h >> np.uint64(30)
-        h *= _MIX1
-        h ^= h >> np.uint64(27)
-        h *= _MIX2
-        h ^= h >> np.uint64(31)
+    # in place: array integer arithmetic wraps modulo 2**64 without warnings
+    for k in range(n):
+        np.bitwise_xor(h, codes[k:k + m], out=h)
+        np.multiply(h, _FNV_PRIME, out=h)
+    h ^= h >> np.uint64(30)
+    h *= _MIX1
+    h ^= h >> np.uint64(27)
+    h *= _MIX2
+    h ^= h >> np.uint64(31)
     return h
 
 
@@ -102,18 +102,24 @@ def featurize(keys: Sequence[str], n_features: int, ngram: tuple[int, int] = (1,
         e = np.zeros(0, dtype=np.int64)
         return e, e, np.zeros(0, dtype=np.float64)
     codes, unit = _codes(keys)
-    rows, cols = [], []
+    pairs = []
     for n in range(ngram[0], ngram[1] + 1):
         if len(codes) < n:
             continue
         h = _ngram_hash(codes, n)
-        ok = unit[: len(h)] == unit[n - 1:]  # n-grams never cross units
-        rows.append(unit[: len(h)][ok])
-        cols.append((h[ok] % np.uint64(n_features)).astype(np.int64))
-    r = np.concatenate(rows)
-    c = np.concatenate(cols)
-    pair = np.unique(r * n_features + c)  # binary: each n-gram counts once per unit
-    r, c = pair // n_features, pair % n_features
+        h %= np.uint64(n_features)
+        pair = unit[: len(h)] * n_features + h.view(np.int64)  # < 2**63: h < n_features now
+        pairs.append(pair if n == 1 else pair[unit[: len(h)] == unit[n - 1:]])  # n-grams never cross units
+    # binary: each n-gram counts once per unit. Sorted unique pairs, as
+    # np.unique gives, but by sort + neighbour test: numpy 2's hash-based
+    # unique is 10-100x slower on these arrays.
+    pair = np.sort(np.concatenate(pairs))
+    if len(pair) > 1:
+        first = np.empty(len(pair), dtype=bool)
+        first[0] = True
+        np.not_equal(pair[1:], pair[:-1], out=first[1:])
+        pair = pair[first]
+    r, c = np.divmod(pair, n_features)
     nnz = np.bincount(r, minlength=len(keys)).astype(np.float64)
     vals = 1.0 / np.sqrt(nnz[r])
     return r, c, vals
@@ -127,8 +133,27 @@ SPAN_MORPHEMES = (
     "会", "真人", "集团", "app", "游戏", "网投", "视讯", "老虎机", "捕鱼", "bet",
 )
 _MORPH = regex.compile("|".join(sorted(map(regex.escape, SPAN_MORPHEMES), key=len, reverse=True)))
-_RUN = regex.compile(r"[\p{Han}a-z0-9]+")
+_RUN_TAIL = regex.compile(r"[\p{Han}a-z0-9]*\Z")  # the run part of a window's end
 MAX_STEM = 5
+
+
+def _candidate_arrays(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) of the candidates of :func:`span_candidates`, in its order.
+
+    One scan of the whole text, then numpy: a morpheme is made of run
+    characters, so it always lies inside one run, and its stems may reach
+    back to that run's start.
+    """
+    spans = [m.span() for m in _MORPH.finditer(text, overlapped=True)]
+    if not spans:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e
+    # where the run holding each morpheme starts, looking back MAX_STEM characters at most
+    run_start = np.array([_RUN_TAIL.search(text, max(0, s - MAX_STEM), s).start() for s, _ in spans], dtype=np.int64)
+    ms, me = np.array(spans, dtype=np.int64).T
+    starts = ms[:, None] - np.arange(1, MAX_STEM + 1, dtype=np.int64)
+    ok = starts >= run_start[:, None]
+    return starts[ok], np.broadcast_to(me[:, None], starts.shape)[ok]
 
 
 def span_candidates(key: str) -> list[tuple[int, int]]:
@@ -137,16 +162,8 @@ def span_candidates(key: str) -> list[tuple[int, int]]:
     Candidates stay inside one run of Han/Latin/digit characters, so they never
     cross punctuation or spaces.
     """
-    out: list[tuple[int, int]] = []
-    for run in _RUN.finditer(key):
-        rs = run.start()
-        for m in _MORPH.finditer(key, rs, run.end(), overlapped=True):
-            for k in range(1, MAX_STEM + 1):
-                s = m.start() - k
-                if s < rs:
-                    break
-                out.append((s, m.end()))
-    return out
+    starts, ends = _candidate_arrays(key)
+    return list(zip(starts.tolist(), ends.tolist()))
 
 
 # --- the model ----------------------------------------------------------------------
@@ -196,20 +213,26 @@ class SpamModel:
         merged into one span carrying the highest probability.
         """
         t = self.thresholds.get("span", 0.9) if threshold is None else threshold
-        owners, spans, strings = [], [], []
-        for i, k in enumerate(keys):
-            for s, e in span_candidates(k):
-                owners.append(i)
-                spans.append((s, e))
-                strings.append(k[s:e])
         out: list[list[tuple[int, int, float]]] = [[] for _ in keys]
-        if not strings:
+        # candidates of all keys in one pass over the joined keys ("\n" ends
+        # every run, so no candidate crosses from one key into the next)
+        joined = "\n".join(keys)
+        starts, ends = _candidate_arrays(joined)
+        if not len(starts):
             return out
-        p = self.span_proba(strings)
-        for i, (s, e), q in zip(owners, spans, p):
-            if q >= t:
-                out[i].append((s, e, float(q)))
-        return [_merge(h) for h in out]
+        offsets = np.cumsum([0] + [len(k) + 1 for k in keys[:-1]])
+        owner = np.searchsorted(offsets, starts, side="right") - 1
+        strings = [joined[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
+        # each distinct string is scored once: a row's score does not depend on the batch
+        index: dict[str, int] = {}
+        inverse = [index.setdefault(x, len(index)) for x in strings]
+        p = self.span_proba(list(index))[inverse]
+        hit = p >= t
+        base = offsets[owner[hit]]
+        for i, a, b, q in zip(owner[hit].tolist(), (starts[hit] - base).tolist(), (ends[hit] - base).tolist(),
+                              p[hit].tolist()):
+            out[i].append((a, b, q))
+        return [_merge(h) if h else h for h in out]
 
     def flag_spans(self, key: str, threshold: float | None = None) -> list[tuple[int, int, float]]:
         """Pasted-brand spans inside one key (offsets into the key)."""
