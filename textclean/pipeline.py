@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -31,6 +32,19 @@ def _check_text(text: Any) -> str:
     raise TypeError(f"textclean needs a str of page text, not {type(text).__name__}")
 
 
+# A lone surrogate (a JSON "\ud800" escape, a lossy decoder) is a valid str
+# character but cannot be encoded, and the scorers encode the key to arrays.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _prepare(text: str) -> Document:
+    """The document for scoring; lone surrogates read as U+FFFD in the key only."""
+    doc = prepare(text)
+    if _SURROGATE.search(doc.key):
+        doc = replace(doc, key=_SURROGATE.sub("\ufffd", doc.key))
+    return doc
+
+
 def resolve_config(config: Config | None, overrides: dict[str, Any]) -> Config:
     """Merge keyword overrides into a config (the default when *config* is None)."""
     if config is not None and not isinstance(config, Config):
@@ -44,8 +58,6 @@ def _signals(doc: Document, config: Config) -> list[Signal]:
     signals = rule_signals(doc, ruleset, config.rule_timeout)
     if config.use_model:
         signals += model_signals(doc, config)
-    if config.offtopic and "offtopic" in config.drop:
-        signals += coherence_signals(doc, config)
     return signals
 
 
@@ -54,7 +66,24 @@ _MAX_ROUNDS = 3
 
 def _dropped(doc: Document, config: Config) -> list[Verdict]:
     verdicts = decide(doc, _signals(doc, config), config)
-    return [v for v in verdicts if v.label in config.drop]
+    dropped = [v for v in verdicts if v.label in config.drop]
+    if config.offtopic and "offtopic" in config.drop:
+        dropped = sorted(dropped + _offtopic(doc, dropped, config), key=lambda v: (v.start, -v.end))
+    return dropped
+
+
+def _offtopic(doc: Document, dropped: list[Verdict], config: Config) -> list[Verdict]:
+    """Off-topic verdicts, each sentence judged against what the other scorers keep.
+
+    Link lists, chrome and pasted brands are not the article: left in, they
+    would blur the document's topic that every sentence is compared with.
+    """
+    pieces = kept_intervals(doc, dropped) if dropped else [(0, len(doc.text))]
+    kept = doc if not dropped else _prepare("".join(doc.text[s:e] for s, e in pieces))
+    found = decide(kept, coherence_signals(kept, config), config)
+    if not dropped:
+        return found
+    return [m for v in found for m in _to_input(pieces, v, doc)]
 
 
 def _to_input(pieces: list[tuple[int, int]], verdict: Verdict, doc: Document) -> list[Verdict]:
@@ -74,7 +103,7 @@ def _to_input(pieces: list[tuple[int, int]], verdict: Verdict, doc: Document) ->
 
 
 def _explain(text: str, config: Config) -> Report:
-    doc = prepare(text)
+    doc = _prepare(text)
     dropped = _dropped(doc, config)
     # Cutting a span out of a line can leave a line that is itself chrome
     # ("相关文章一区二区" → "相关文章"); judge the result again so that
@@ -83,7 +112,7 @@ def _explain(text: str, config: Config) -> Report:
         if all(v.unit == "line" for v in dropped):
             break
         pieces = kept_intervals(doc, dropped)
-        again = _dropped(prepare("".join(text[s:e] for s, e in pieces)), config)
+        again = _dropped(_prepare("".join(text[s:e] for s, e in pieces)), config)
         if not again:
             break
         dropped += [m for v in again for m in _to_input(pieces, v, doc)]

@@ -23,6 +23,7 @@ any script.
 from __future__ import annotations
 
 import functools
+import stat
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
@@ -44,6 +45,23 @@ _SCOPES = ("line", "sentence", "span")
 _POSITIONS = ("any", "first", "last")
 _LABELS = ("spam", "lottery", "porn", "boilerplate", "offtopic")
 _HAN = regex.compile(r"\p{Han}")
+_LIST_REF = regex.compile(r"\\L<(\w+)>")
+
+# Limits that keep a downloaded rule file from taking the machine over.
+#: bytes in one rule file
+MAX_FILE_BYTES = 16 * 1024 * 1024
+#: characters in one pattern (regex compile time grows faster than linearly)
+MAX_PATTERN_CHARS = 10_000
+#: pattern size with counted repeats unrolled: regex compiles ``x{m}`` as m
+#: copies, so ``(?:ab|c){1000000}`` eats gigabytes or crashes the process
+MAX_UNROLLED = 20_000
+#: keyword-list entries compiled per file, summed over the rules that use them
+#: (about 150 µs each, so this bounds a file's load time near 30 s)
+MAX_LIST_ENTRIES = 200_000
+# regex.compile's own parameters cannot name a keyword list
+_RESERVED_LISTS = frozenset({"pattern", "flags", "ignore_unused", "cache_pattern"})
+# zero-width matches on this text show a pattern that can match nothing
+_EMPTY_PROBE = "a 娱乐城 1\n.- 相关文章\n\n|x。"
 
 
 class RuleError(ValueError):
@@ -107,6 +125,8 @@ def _folded_lists(raw: Any, source: str) -> dict[str, list[str]]:
         raise _fail(source, None, "[lists] must be a table of name = [strings]")
     lists: dict[str, list[str]] = {}
     for name, words in raw.items():
+        if not regex.fullmatch(r"[^\W\d]\w*", name) or name in _RESERVED_LISTS:
+            raise _fail(source, None, f"list name {name!r} must be a word like spam_brands (not {sorted(_RESERVED_LISTS)})")
         if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
             raise _fail(source, None, f"list {name!r} must be a non-empty array of non-empty strings")
         lists[name] = sorted({fold(w) for w in words}, key=len, reverse=True)
@@ -133,20 +153,25 @@ def _compile(entry: dict[str, Any], lists: dict[str, list[str]], source: str) ->
     if position not in _POSITIONS:
         raise _fail(source, rid, f"position {position!r} is not one of {list(_POSITIONS)}")
     max_chars = entry.get("max_chars")
-    if max_chars is not None and (not isinstance(max_chars, int) or max_chars <= 0):
+    if max_chars is not None and (isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars <= 0):
         raise _fail(source, rid, "max_chars must be a positive integer")
     text = entry["pattern"]
+    _check_size(text, source, rid)
     changed = sorted({c for c in _HAN.findall(text) if fold(c) != c})
     if changed:
         raise _fail(source, rid, f"write patterns in Simplified (they match the folded key); found {''.join(changed)}")
-    used = set(regex.findall(r"\\L<(\w+)>", text))
+    used = set(_LIST_REF.findall(text))
     missing = used - set(lists)
     if missing:
         raise _fail(source, rid, f"pattern uses undefined list(s) {sorted(missing)}")
     try:
         pattern = regex.compile(text, regex.MULTILINE | regex.VERSION0, **{k: lists[k] for k in used})
-    except regex.error as exc:
-        raise _fail(source, rid, f"bad pattern: {exc}") from None
+    except (regex.error, ValueError, TypeError, OverflowError, RecursionError) as exc:
+        # regex raises ValueError for some flag clashes ("(?V1)") and
+        # RecursionError for deep nesting, not only regex.error
+        raise _fail(source, rid, f"bad pattern: {exc or type(exc).__name__}") from None
+    if _matches_empty(pattern):
+        raise _fail(source, rid, "pattern can match empty text, so it would fire everywhere; make it match at least one character")
     examples = {}
     for key in ("match", "no_match"):
         vals = entry.get(key, [])
@@ -167,12 +192,86 @@ def _compile(entry: dict[str, Any], lists: dict[str, list[str]], source: str) ->
     )
 
 
+def _unrolled_size(pattern: str) -> int:
+    """About how many nodes *pattern* compiles to once counted repeats are unrolled.
+
+    A rough scan, not a parser: escapes, classes and groups are skipped or
+    counted as one item; ``{m}``, ``{m,}`` and ``{m,n}`` multiply the item
+    before them by m (``{0,n}`` stays a loop, so it is cheap).
+    """
+    sizes = [0]  # items in each open group so far
+    last = 0  # size of the item a quantifier would repeat
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "{":
+            m = regex.match(r"\{(\d*)(,?)(\d*)\}", pattern[i:i + 40])
+            if m and (m.group(1) or m.group(3)):
+                low = m.group(1) or "0"
+                copies = max(1, int(low) if len(low) <= 9 else 10**9)
+                sizes[-1] += last * (copies - 1)
+                last *= copies
+                i += m.end()
+                continue
+        if c == "(":
+            sizes.append(0)
+            i += 1
+            continue
+        if c == ")" and len(sizes) > 1:
+            last = sizes.pop() + 1
+            sizes[-1] += last
+            i += 1
+            continue
+        j = i + 1
+        if c == "\\":
+            j = i + 2
+            if pattern[i + 1 : i + 2] in ("p", "P", "N", "x", "g", "L") and pattern[j : j + 1] in ("{", "<"):
+                close = pattern.find("}" if pattern[j] == "{" else ">", j)
+                j = n if close < 0 else close + 1
+        elif c == "[":
+            j = i + 1 + (pattern[i + 1 : i + 2] == "^")
+            j += pattern[j : j + 1] == "]"  # a leading "]" is literal
+            while j < n and pattern[j] != "]":
+                if pattern.startswith("[:", j):
+                    close = pattern.find(":]", j + 2)
+                    j = n if close < 0 else close + 2
+                else:
+                    j += 2 if pattern[j] == "\\" else 1
+            j += 1
+        last = 1
+        sizes[-1] += 1
+        i = j
+    return sum(sizes)
+
+
+def _check_size(text: str, source: str, rid: str) -> None:
+    if len(text) > MAX_PATTERN_CHARS:
+        raise _fail(source, rid, f"pattern has {len(text)} characters, more than {MAX_PATTERN_CHARS}; use a [lists] entry for long alternations")
+    size = _unrolled_size(text)
+    if size > MAX_UNROLLED:
+        raise _fail(
+            source, rid,
+            f"pattern unrolls to about {size} items (at most {MAX_UNROLLED}); lower its repeat counts, e.g. {{0,n}} instead of {{n}}",
+        )
+
+
+def _matches_empty(pattern: Any) -> bool:
+    try:
+        if pattern.fullmatch("", timeout=0.5) is not None:
+            return True
+        return any(m.start() == m.end() for m in pattern.finditer(_EMPTY_PROBE, timeout=0.5))
+    except TimeoutError:  # slow even on a short probe; the run-time timeout will name it
+        return False
+
+
 def parse_rules(data: str, source: str = "<string>", *, base_lists: dict[str, list[str]] | None = None) -> RuleSet:
     """Parse rule-file text; *base_lists* lets a user file use the default lists."""
     try:
         doc = tomllib.loads(data)
     except tomllib.TOMLDecodeError as exc:
         raise _fail(source, None, f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise _fail(source, None, "not valid TOML: arrays or tables nested too deeply") from None
     lists = dict(base_lists or {})
     lists.update(_folded_lists(doc.get("lists"), source))
     entries = doc.get("rule", [])
@@ -180,9 +279,18 @@ def parse_rules(data: str, source: str = "<string>", *, base_lists: dict[str, li
         raise _fail(source, None, "rules must be written as [[rule]] tables")
     rules: list[Rule] = []
     seen: set[str] = set()
+    list_entries = 0
     for entry in entries:
         if not isinstance(entry, dict):
             raise _fail(source, None, "each [[rule]] must be a table")
+        if isinstance(entry.get("pattern"), str):
+            list_entries += sum(len(lists.get(k, ())) for k in set(_LIST_REF.findall(entry["pattern"])))
+            if list_entries > MAX_LIST_ENTRIES:
+                raise _fail(
+                    source, entry.get("id") if isinstance(entry.get("id"), str) else None,
+                    f"the rules so far compile {list_entries} keyword-list entries (at most {MAX_LIST_ENTRIES}); "
+                    "use fewer or shorter lists",
+                )
         rule = _compile(entry, lists, source)
         if rule.id in seen:
             raise _fail(source, rule.id, "duplicate rule id")
@@ -193,11 +301,18 @@ def parse_rules(data: str, source: str = "<string>", *, base_lists: dict[str, li
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+            raise RuleError(f"{path}: not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise RuleError(f"{path}: rule file is {info.st_size} bytes, more than {MAX_FILE_BYTES}")
+        return path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise RuleError(f"{path}: rule file not found") from None
     except UnicodeDecodeError as exc:
         raise RuleError(f"{path}: rule file is not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise RuleError(f"{path}: cannot read rule file ({exc.strerror or exc})") from None
 
 
 @functools.lru_cache(maxsize=1)
