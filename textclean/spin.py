@@ -30,6 +30,7 @@ is converted with OpenCC ``s2t``.
 from __future__ import annotations
 
 import bisect
+import functools
 import logging
 import operator
 import threading
@@ -38,6 +39,7 @@ from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
 
+import numpy as np
 import regex
 
 from .normalize import fold
@@ -85,7 +87,12 @@ class SpinEntry:
 @dataclass(frozen=True, slots=True)
 class _Dict:
     entries: dict[str, SpinEntry]
-    pattern: regex.Pattern[str]
+    #: sorted (first << 21 | second) code pairs that start an entry of 2+ characters
+    heads: np.ndarray
+    #: sorted code points of the one-character entries
+    singles: np.ndarray
+    #: first two characters -> lengths of the entries starting with them, longest first
+    lengths: dict[str, tuple[int, ...]]
 
 
 _lock = threading.Lock()
@@ -121,21 +128,98 @@ def _get() -> _Dict:
             if _dict is None:
                 res = resources.files("textclean") / "data" / "spin_dict.tsv"
                 entries = _parse(res.read_text(encoding="utf-8"), "spin_dict.tsv")
-                # a named list matches the longest entry first, in one pass
-                pattern = regex.compile(r"\L<spin>", spin=list(entries))
-                _dict = _Dict(entries, pattern)
+                _dict = _index(entries)
                 log.debug("loaded %d spin dictionary rows", len(entries))
     return _dict
 
 
-def _matches(key: str) -> list[tuple[int, int, SpinEntry]]:
+def _index(entries: dict[str, SpinEntry]) -> _Dict:
+    lengths: dict[str, set[int]] = {}
+    for spun in entries:
+        if len(spun) > 1:
+            lengths.setdefault(spun[:2], set()).add(len(spun))
+    heads = sorted(ord(h[0]) << 21 | ord(h[1]) for h in lengths)
+    singles = sorted(ord(spun) for spun in entries if len(spun) == 1)
+    return _Dict(
+        entries,
+        np.array(heads, dtype=np.int64),
+        np.array(singles, dtype=np.int64),
+        {h: tuple(sorted(ns, reverse=True)) for h, ns in lengths.items()},
+    )
+
+
+def _codes(key: str) -> np.ndarray:
+    # surrogatepass: a lone surrogate is a valid str character, just never Han or an entry
+    return np.frombuffer(key.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+
+
+def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    if not sorted_set.size:
+        return np.zeros(len(values), dtype=bool)
+    idx = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[idx] == values
+
+
+def _matches(key: str, codes: np.ndarray | None = None) -> list[tuple[int, int, SpinEntry]]:
+    """Leftmost, longest, non-overlapping dictionary matches (what ``regex``'s ``\\L<list>`` finds).
+
+    Candidate starts (the first two characters of some entry, or a
+    one-character entry) are found with numpy; only those few positions are
+    looked at in Python.
+    """
     d = _get()
-    return [(m.start(), m.end(), d.entries[m.group()]) for m in d.pattern.finditer(key)]
+    if codes is None:
+        codes = _codes(key)
+    start = _member(codes, d.singles)
+    if len(codes) > 1:
+        start[:-1] |= _member(codes[:-1] << 21 | codes[1:], d.heads)
+    out: list[tuple[int, int, SpinEntry]] = []
+    entries, lengths, end, size = d.entries, d.lengths, 0, len(key)
+    for i in np.flatnonzero(start).tolist():
+        if i < end:
+            continue
+        for n in lengths.get(key[i : i + 2], ()):
+            entry = entries.get(key[i : i + n]) if i + n <= size else None
+            if entry is not None:
+                break
+        else:
+            n, entry = 1, entries.get(key[i])
+        if entry is not None:
+            end = i + n
+            out.append((i, end, entry))
+    return out
 
 
-def _score(key: str, matches: list[tuple[int, int, SpinEntry]]) -> float:
+#: code points below this are classified by a table; the rest (no Han there
+#: today) by the regex
+_TABLE_SIZE = 0x40000
+
+
+@functools.lru_cache(maxsize=1)
+def _han_table() -> np.ndarray:
+    """Which code points are ``\\p{Han}``, as the installed ``regex`` says (built once)."""
+    cps = np.arange(_TABLE_SIZE, dtype=np.uint32)
+    cps = cps[(cps < 0xD800) | (cps > 0xDFFF)]
+    han = regex.sub(r"\P{Han}+", "", cps.tobytes().decode("utf-32-le"))
+    table = np.zeros(_TABLE_SIZE, dtype=bool)
+    table[np.frombuffer(han.encode("utf-32-le"), dtype=np.uint32)] = True
+    return table
+
+
+def _han_count(key: str, codes: np.ndarray | None = None) -> int:
+    if codes is None:
+        codes = _codes(key)
+    table = _han_table()
+    small = codes < _TABLE_SIZE
+    count = int(np.count_nonzero(table[codes[small]]))
+    if not small.all():
+        count += len(_HAN.findall("".join(map(chr, codes[~small].tolist()))))
+    return count
+
+
+def _score(key: str, matches: list[tuple[int, int, SpinEntry]], codes: np.ndarray | None = None) -> float:
     safe = sum(1 for _s, _e, entry in matches if entry.tier == "safe")
-    han = len(_HAN.findall(key))
+    han = _han_count(key, codes)
     return 1000.0 * safe / max(han, MIN_HAN)
 
 
@@ -145,7 +229,8 @@ def spin_score(text: str) -> float:
     Natural Chinese scores 0 almost always; seed 002 scores far above 10.
     """
     key = fold(text)
-    return _score(key, _matches(key))
+    codes = _codes(key)
+    return _score(key, _matches(key, codes), codes)
 
 
 def is_spun(text: str, threshold: float = DEFAULT_THRESHOLD) -> bool:
