@@ -1,0 +1,93 @@
+"""Fast paths give exactly what the plain formulation gives (the plain one is the oracle here)."""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+import regex
+
+from textclean import model, spin
+
+ALPHABET = list("娱乐城场体育彩票棋牌电竞官网平台园国际会真人集团游戏的了中国") + list("appbetxyz09AP") + [
+    " ", "，", "。", "\n", "\r", "-", "\x02", "\x03", "😀", "𠀀",
+]
+
+
+def _random_keys(rng: random.Random, n: int, alphabet=ALPHABET) -> list[str]:
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 25))) for _ in range(n)]
+
+
+def _featurize_plain(keys, n_features, ngram=(1, 3)):
+    codes, unit = model._codes(keys)
+    rows, cols = [], []
+    for n in range(ngram[0], ngram[1] + 1):
+        if len(codes) < n:
+            continue
+        h = model._ngram_hash(codes, n)
+        ok = unit[: len(h)] == unit[n - 1:]
+        rows.append(unit[: len(h)][ok])
+        cols.append((h[ok] % np.uint64(n_features)).astype(np.int64))
+    pair = np.unique(np.concatenate(rows) * n_features + np.concatenate(cols))
+    r, c = pair // n_features, pair % n_features
+    nnz = np.bincount(r, minlength=len(keys)).astype(np.float64)
+    return r, c, 1.0 / np.sqrt(nnz[r])
+
+
+@pytest.mark.parametrize("n_features", [1 << 19, 1000])
+def test_featurize_equals_unique_formulation(n_features):
+    rng = random.Random(n_features)
+    for _ in range(150):
+        keys = _random_keys(rng, rng.randint(1, 12))
+        got = model.featurize(keys, n_features)
+        want = _featurize_plain(keys, n_features)
+        for a, b in zip(got, want):
+            assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
+_RUN = regex.compile(r"[\p{Han}a-z0-9]+")
+
+
+def _candidates_plain(key):
+    out = []
+    for run in _RUN.finditer(key):
+        for m in model._MORPH.finditer(key, run.start(), run.end(), overlapped=True):
+            for k in range(1, model.MAX_STEM + 1):
+                if m.start() - k < run.start():
+                    break
+                out.append((m.start() - k, m.end()))
+    return out
+
+
+def test_span_candidates_and_flags_equal_per_key_scan():
+    rng = random.Random(7)
+    head = model._Head(np.linspace(-1, 1, 1 << 10, dtype=np.float32), 0.1, 2.0, -0.5)
+    m = model.SpamModel(unit=head, span=head, n_features=1 << 10)
+    for _ in range(300):
+        keys = _random_keys(rng, rng.randint(1, 5))
+        for k in keys:
+            assert model.span_candidates(k) == _candidates_plain(k)
+        for t in (0.0, 0.5, 0.9):
+            want = []
+            for k in keys:
+                hits = [(s, e, float(m.span_proba([k[s:e]])[0])) for s, e in _candidates_plain(k)]
+                want.append(model._merge([h for h in hits if h[2] >= t]))
+            assert m.flag_spans_many(keys, t) == want
+
+
+def test_spin_matches_equal_named_list_scan():
+    entries = spin._get().entries
+    oracle = regex.compile(r"\L<spin>", spin=list(entries))
+    han = regex.compile(r"\p{Han}")
+    pieces = list(entries) + [e[:-1] for e in entries if len(e) > 1] + [e[1:] for e in entries]
+    pieces += list("的人了不是中国\n ，。abc\ud800😀𠀀")
+    rng = random.Random(3)
+    for _ in range(3000):
+        key = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert spin._matches(key) == [(x.start(), x.end(), entries[x.group()]) for x in oracle.finditer(key)]
+        assert spin._han_count(key) == len(han.findall(key))
+
+
+def test_han_table_agrees_with_regex_everywhere():
+    text = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    assert spin._han_count(text) == len(regex.findall(r"\p{Han}", text))
