@@ -8,8 +8,10 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import signal
 import sys
-from contextlib import nullcontext
+import threading
+from contextlib import contextmanager, nullcontext
 from typing import IO, Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from . import __version__
@@ -23,6 +25,10 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 class _UsageError(Exception):
     pass
+
+
+class _Failed(Exception):
+    """The input could not be processed (exit 1); nothing was written."""
 
 
 def _labels(value: str) -> frozenset[str]:
@@ -148,7 +154,10 @@ def _run_text(args: argparse.Namespace, transform: Callable[[str], str]) -> int:
         text = read_text(args.input)
     except (OSError, ValueError) as exc:
         raise _UsageError(str(exc)) from None
-    result = transform(text)
+    try:
+        result = transform(text)
+    except Exception as exc:  # e.g. a user rule timing out: one line, not a traceback
+        raise _Failed(f"{args.input}: {type(exc).__name__}: {exc}") from None
     with _open_output(args) as out:
         out.write(result)
     return EXIT_OK
@@ -190,7 +199,10 @@ def _run_jsonl(
                 failed += 1
                 print(f"textclean: {args.input}:{number}: {error}", file=sys.stderr)
             changed += was_changed
-            out.write(line)
+            if isinstance(line, bytes):
+                _write_raw(out, line)
+            else:
+                out.write(line)
             written += 1
     print(
         f"textclean: {read} records read, {written} written, {changed} changed, {failed} failed",
@@ -243,17 +255,31 @@ def _clean_line(state: tuple[Config, str, str | None], item: tuple[int, bytes], 
     return number, _process_record(rec, field, handle)
 
 
+def _write_raw(out: IO[str], raw: bytes) -> None:
+    """Pass a line through byte for byte (it may not be UTF-8)."""
+    buffer = getattr(out, "buffer", None)
+    if buffer is None:  # a text-only stream: the closest text
+        out.write(raw.decode("utf-8", "replace"))
+        return
+    out.flush()
+    buffer.write(raw)
+
+
 def _dump(obj: dict[str, Any]) -> str:
-    return json.dumps(obj, ensure_ascii=False) + "\n"
+    line = json.dumps(obj, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800" in the input) has no UTF-8 form
+        line = json.dumps(obj, ensure_ascii=True)
+    return line + "\n"
 
 
 def _process_record(
     rec: JsonlRecord, field: str, handle: Callable[[dict[str, Any], str], None]
-) -> tuple[str, bool, str | None]:
-    """(output line, changed, error). Bad lines pass through unchanged."""
+) -> tuple[str | bytes, bool, str | None]:
+    """(output line, changed, error). Bad lines pass through unchanged, as bytes."""
     if rec.record is None:
-        text = rec.raw.decode("utf-8", "surrogateescape")
-        return (text if text.endswith("\n") else text + "\n"), False, rec.error
+        return (rec.raw if rec.raw.endswith(b"\n") else rec.raw + b"\n"), False, rec.error
     obj = rec.record
     value = obj.get(field)
     if not isinstance(value, str):
@@ -444,6 +470,33 @@ def _cmd_delegate(name: str, argv: list[str]) -> int:
     return int(train_main(argv) or 0)
 
 
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "clean":
+        return _cmd_clean(args)
+    if args.command == "explain":
+        return _cmd_explain(args)
+    if args.command == "convert":
+        return _cmd_convert(args)
+    return _cmd_delegate(args.command, [])
+
+
+@contextmanager
+def _sigterm_as_exit() -> Iterator[None]:
+    """Let ``kill`` unwind like Ctrl-C, so temp files are removed and outputs stay whole."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (tests call this in-process)."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -452,16 +505,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _cmd_delegate(argv[0], argv[1:])
     args = _parser().parse_args(argv)
     try:
-        if args.command == "clean":
-            return _cmd_clean(args)
-        if args.command == "explain":
-            return _cmd_explain(args)
-        if args.command == "convert":
-            return _cmd_convert(args)
-        return _cmd_delegate(args.command, [])
+        with _sigterm_as_exit():
+            code = _dispatch(args)
+            sys.stdout.flush()  # a closed pipe shows up here, not in Python's exit handler
+        return code
     except _UsageError as exc:
         print(f"textclean: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except _Failed as exc:
+        print(f"textclean: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except BrokenPipeError:
         # the reader went away (| head): stop quietly, and keep Python from
         # complaining again when it flushes stdout at exit

@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -13,14 +14,34 @@ from typing import IO, Any, Iterator
 __all__ = ["atomic_writer", "read_text", "JsonlRecord", "iter_jsonl"]
 
 
+def _mode_for(target: Path) -> int:
+    """The permission bits the written file should have: the old file's, else the umask's."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 @contextlib.contextmanager
 def atomic_writer(path: str | Path) -> Iterator[IO[str]]:
-    """Write to a temp file beside *path*, then rename over it; on error *path* is untouched."""
+    """Write to a temp file beside *path*, then rename over it; on error *path* is untouched.
+
+    The data is synced before the rename, so a crash leaves the old file or
+    the new one, never a mix; the new file keeps the old one's permissions
+    (mkstemp would make it 0600), and a symlink keeps pointing at it.
+    """
     target = Path(path)
+    if target.is_symlink():
+        target = target.resolve()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, _mode_for(target))
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
