@@ -23,6 +23,7 @@ from __future__ import annotations
 import importlib.resources
 import json
 import logging
+import stat
 import threading
 import zipfile
 from dataclasses import dataclass, field
@@ -281,37 +282,76 @@ def save_model(model: SpamModel, out: Path | str) -> Path:
     return out
 
 
-def _read_card(path: Path) -> dict[str, Any]:
+# Limits on what a downloaded model may ask of the machine.
+MAX_CARD_BYTES = 1 << 20
+MAX_FEATURES = 1 << 24  # two float32 heads of 64 MB
+MAX_NGRAM = 8  # featurisation makes one pass per n
+
+
+def _regular_file(path: Path, what: str, max_bytes: int) -> None:
+    """Refuse what is absent, not a plain file (a FIFO would block) or too big to be one of ours."""
     try:
-        card = json.loads(path.read_text(encoding="utf-8"))
+        info = path.stat()
     except FileNotFoundError:
-        raise ModelError(path, "model card not found") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ModelError(path, f"unreadable model card ({e})") from None
+        raise ModelError(path, f"{what} not found") from None
+    except OSError as e:
+        raise ModelError(path, f"unreadable {what} ({e.strerror or e})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ModelError(path, f"{what} is not a regular file")
+    if info.st_size > max_bytes:
+        raise ModelError(path, f"{what} is {info.st_size} bytes, more than the {max_bytes} a valid one can be")
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _read_card(path: Path) -> dict[str, Any]:
+    _regular_file(path, "model card", MAX_CARD_BYTES)
+    try:
+        card = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise ModelError(path, f"unreadable model card ({e or type(e).__name__})") from None
     if not isinstance(card, dict):
         raise ModelError(path, "model card is not a JSON object")
     version = card.get("format_version")
-    if not isinstance(version, int):
-        raise ModelError(path, "model card has no integer format_version")
+    if not _is_int(version) or version < 1:
+        raise ModelError(path, "model card has no format_version (a positive integer); is this a textclean spam model?")
     if version > FORMAT_VERSION:
         raise ModelError(path, f"format_version {version} is newer than supported {FORMAT_VERSION}; upgrade textclean")
     if card.get("hash") != HASH_NAME:
         raise ModelError(path, f"unknown feature hash {card.get('hash')!r}")
     n = card.get("n_features")
     ng = card.get("ngram")
-    if not (isinstance(n, int) and n > 0 and isinstance(ng, list) and len(ng) == 2 and all(isinstance(x, int) for x in ng)):
-        raise ModelError(path, "model card lacks valid n_features / ngram")
+    if not (_is_int(n) and 0 < n <= MAX_FEATURES):
+        raise ModelError(path, f"n_features must be an integer from 1 to {MAX_FEATURES}, not {n!r}")
+    if not (isinstance(ng, list) and len(ng) == 2 and all(_is_int(x) for x in ng) and 1 <= ng[0] <= ng[1] <= MAX_NGRAM):
+        raise ModelError(path, f"ngram must be [low, high] with 1 <= low <= high <= {MAX_NGRAM}, not {ng!r}")
+    thresholds = card.get("thresholds", {})
+    if not (
+        isinstance(thresholds, dict)
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0.0 <= v <= 1.0 for v in thresholds.values())
+    ):
+        raise ModelError(path, "thresholds must be an object of probabilities between 0 and 1")
     return card
 
 
 def _read_weights(path: Path, n_features: int) -> dict[str, np.ndarray]:
     need = {"unit_coef": (n_features,), "span_coef": (n_features,), "params": (6,)}
+    # float64 at most, plus .npy headers and zip overhead
+    limit = 8 * (2 * n_features + 6) + (1 << 16)
+    _regular_file(path, "weights file", limit)
+    if not zipfile.is_zipfile(path):
+        raise ModelError(path, "weights file is not an .npz archive (a zip of .npy arrays)")
     try:
+        with zipfile.ZipFile(path) as zf:
+            # declared sizes bound what reading may inflate to (a zip bomb stops there)
+            big = [i.filename for i in zf.infolist() if i.file_size > limit]
+        if big:
+            raise ModelError(path, f"member(s) {big} inflate beyond the {limit} bytes a valid model needs")
         with np.load(path, allow_pickle=False) as z:  # never unpickle: a crafted file must not run code
             arrays = {k: z[k] for k in need if k in z.files}
-    except FileNotFoundError:
-        raise ModelError(path, "weights file not found") from None
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError, MemoryError) as e:
         raise ModelError(path, f"unreadable or unsafe weights ({e})") from None
     for k, shape in need.items():
         a = arrays.get(k)
