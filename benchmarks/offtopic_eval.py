@@ -48,10 +48,14 @@ def _covered(spans: list[tuple[int, int]], removed: list[tuple[int, int]], size:
     return np.array([(cum[b] - cum[a]) * 2 >= (b - a) for a, b in spans], dtype=bool)
 
 
+EXTEND: float | None = None  # neighbour threshold (None: the library default)
+
+
 def _run(text: str, threshold: float, min_chars: int) -> list[tuple[int, int]]:
     key = fold(text)
     seg = segment(text)
-    return [(s.start, s.end) for s in offtopic_signals(text, key, seg, threshold=threshold, min_chars=min_chars)]
+    found = offtopic_signals(text, key, seg, threshold=threshold, min_chars=min_chars, extend_threshold=EXTEND)
+    return [(s.start, s.end) for s in found]
 
 
 def splice_eval(shared: Path, threshold: float, min_chars: int, trad: bool, seed: int = 7) -> dict:
@@ -154,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     ap.add_argument("--min-chars", type=int, default=DEFAULT_MIN_CHARS)
+    ap.add_argument("--extend", type=float, default=None, help="neighbour threshold (default: threshold - 0.3)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--skip", default="", help="comma list of parts to skip: splice,trad,seeds,dev,speed")
     args = ap.parse_args(argv)
@@ -161,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no shared data at {args.shared}", file=sys.stderr)
         return 2
     skip = set(args.skip.split(","))
+    global EXTEND
+    EXTEND = args.extend
     report: dict = {"threshold": args.threshold, "min_chars": args.min_chars}
     if "splice" not in skip:
         report["simplified"] = splice_eval(args.shared, args.threshold, args.min_chars, trad=False)

@@ -58,8 +58,10 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: recommended defaults (see the model card for the measurements behind them)
-DEFAULT_THRESHOLD = 0.9
-DEFAULT_MIN_CHARS = 600
+DEFAULT_THRESHOLD = 0.995
+# Han characters + words; below this a document has too little text for its
+# topic to be estimated once a sentence is left out (a short news brief)
+DEFAULT_MIN_CHARS = 150
 
 N_BITS = 17
 N_FEATURES = 1 << N_BITS
@@ -263,6 +265,9 @@ FEATURE_NAMES = (
     "lex_x_pref",
     "lex_top3",
     "top3_x_pref",
+    "rest_on_unit",
+    "cross_entropy",
+    "conf_x_rest_on_unit",
 )
 
 
@@ -325,6 +330,10 @@ def unit_features(
     g_tokens = np.bincount(groups, weights=n_tokens)[groups]
     rest_tokens = n_tokens.sum() - g_tokens
     top3 = _top_similarity(Xw, x_sq, 3, groups)
+    # how much the rest believes in the unit's own topic: a confident sports
+    # sentence in a tech article gets almost no sports mass from the rest
+    rest_on_unit = np.log(q[np.arange(n), p.argmax(axis=1)] + 1e-6)
+    cross_entropy = -(p * np.log(q + 1e-6)).sum(axis=1)
     return np.column_stack(
         (
             lex,
@@ -340,6 +349,9 @@ def unit_features(
             (1 - lex) * unit_pref,
             top3,
             (1 - top3) * unit_pref,
+            rest_on_unit,
+            cross_entropy,
+            p.max(axis=1) * rest_on_unit,
         )
     )
 

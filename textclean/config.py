@@ -42,9 +42,9 @@ class Config:
     #: judge sentences against their own document
     offtopic: bool = True
     #: off-topic probability above which a sentence is removed
-    offtopic_threshold: float = 0.9
+    offtopic_threshold: float = 0.995
     #: documents with fewer Han/word characters than this are not judged
-    offtopic_min_chars: int = 600
+    offtopic_min_chars: int = 150
 
     #: pass 2: short lines between / above removed spam become spam
     context: bool = True

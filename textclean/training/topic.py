@@ -67,6 +67,8 @@ LABEL_MAP: dict[str, str] = {
 _TERMINALS = "。！？!?"
 N_EVAL_PER_LABEL = 16
 N_COMB_PER_LABEL = 20
+#: documents shorter than this are not judged (see coherence.DEFAULT_MIN_CHARS)
+MIN_DOC_TOKENS = 150
 
 
 # ------------------------------------------------------------------ corpora ---
@@ -239,7 +241,7 @@ def _train_topic(X, y: list[str], seed: int):
     return clf
 
 
-def _combiner_rows(model, articles, label, ids, seed: int, n_variants: int = 4):
+def _combiner_rows(model, articles, label, ids, seed: int, n_variants: int = 8):
     """Features and labels of every eligible unit in synthetic splice docs."""
     from ..coherence import eligible_units, score_units
     from ..normalize import fold
@@ -266,7 +268,7 @@ def _combiner_rows(model, articles, label, ids, seed: int, n_variants: int = 4):
             key = fold(doc.text)
             seg = segment(doc.text)
             res = score_units(doc.text, key, seg, model=model)
-            if res.doc_tokens < 250:
+            if res.doc_tokens < MIN_DOC_TOKENS:
                 continue
             s_ok, l_ok = eligible_units(key, seg, res.sentence_tokens)
             s_lab = _unit_labels(np.array([s.start for s in seg.sentences]), np.array([s.end for s in seg.sentences]),
