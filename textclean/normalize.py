@@ -2,8 +2,10 @@
 
 The key has exactly the same length as the input, character for character, so
 an offset found in the key is an offset into the original text. It is built
-with one ``str.translate`` call over a table that composes, per character,
-NFKC → casefold → Traditional-to-Simplified (OpenCC's character dictionary).
+from a table that composes, per character, NFKC → casefold →
+Traditional-to-Simplified (OpenCC's character dictionary): ``str.translate``
+for short texts, a numpy code-point lookup for long ones (same result, ~10x
+faster: translate looks every character up in a dict).
 Characters whose fold would change the length (``ß`` → ``ss``, ``ﬁ`` → ``fi``)
 keep a one-character approximation; the key is only for scoring, never output.
 """
@@ -11,11 +13,16 @@ from __future__ import annotations
 
 import threading
 import unicodedata
+from typing import Any
 
 __all__ = ["fold", "fold_table"]
 
 _lock = threading.Lock()
 _table: dict[int, str] | None = None
+_array: Any = None  # numpy uint32 lookup: code point -> folded code point (identity past its end)
+
+#: texts shorter than this are folded with str.translate (numpy's fixed cost is higher)
+_NUMPY_FROM = 256
 
 # Ranges whose characters NFKC or casefold can change. CJK Unified Ideographs
 # (U+4E00..U+9FFF) are not in them: only Traditional→Simplified touches those.
@@ -61,6 +68,33 @@ def fold_table() -> dict[int, str]:
     return _table
 
 
+def _fold_array() -> Any:
+    global _array
+    if _array is None:
+        import numpy as np
+
+        table = fold_table()
+        array = np.arange(max(table) + 1, dtype=np.uint32)
+        array[np.fromiter(table.keys(), dtype=np.int64, count=len(table))] = np.fromiter(
+            map(ord, table.values()), dtype=np.uint32, count=len(table)
+        )
+        _array = array
+    return _array
+
+
 def fold(text: str) -> str:
     """Return the folding key of *text*: same length, NFKC + casefold + T→S, CR read as LF."""
-    return text.translate(fold_table())
+    if len(text) < _NUMPY_FROM:
+        return text.translate(fold_table())
+    import numpy as np
+
+    table = _fold_array()
+    # surrogatepass: a lone surrogate is a valid str character and folds to itself
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if int(codes.max()) < len(table):
+        out = table[codes]
+    else:
+        out = codes.copy()
+        inside = codes < len(table)
+        out[inside] = table[codes[inside]]
+    return out.tobytes().decode("utf-32-le", "surrogatepass")
