@@ -21,12 +21,13 @@ character-only steps that follow). Key occurrences that overlap form
 *components*, and the reference's choices inside one component never depend
 on anything outside it. A key is *useless* when its value equals ``T`` applied
 to the key; a component made only of useless occurrences comes out as ``T`` of
-its text whatever is chosen. So a step is: ``T`` over the whole text (one
-numpy table lookup), then the exact algorithm only on the components that hold
-a useful key. Every useful key contains a *witness* (a character pair, or the
-key itself when it is one character, around a place where its value differs
-from ``T``); numpy finds the witness positions, and only there does Python
-grow the component and resolve it. About 1 % of positions in news text.
+its text whatever is chosen. So a step is ``T`` over the whole text, then the
+exact algorithm only on the components that may hold a useful key. Every
+useful key contains a *witness* (a character pair, or the key itself when it
+is one character, where its value differs from ``T``); the witness positions
+are found without a Python loop (numpy lookup arrays, or ``map`` over the
+pairs for short texts), and only there does Python grow the component and
+resolve it: about 1 % of positions in news text.
 
 Configs that upstream OpenCC defines but the package does not ship are built
 from the package's dictionaries following upstream's JSON (``tw2t``, ``hk2t``,
@@ -38,10 +39,12 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import operator
 import re
 import threading
 from dataclasses import dataclass
 from importlib import resources
+from itertools import compress, count
 from typing import Any
 
 __all__ = [
@@ -85,12 +88,13 @@ _UNBUILDABLE = {"jp2t": "it needs JPShinjitaiPhrases/JPShinjitaiCharacters, "
 _SIMPLIFIED_VARIANTS = {"t": "t2s", "tw": "tw2s", "twp": "tw2sp", "hk": "hk2s"}
 _TRADITIONAL_VARIANTS = {"t": "s2t", "tw": "s2tw", "twp": "s2twp", "hk": "s2hk"}
 
-# A character-only step whose table is smaller than this first checks with one
-# regex search whether the text has any of its characters (most text has none).
+# A step that watches fewer characters than this first checks with one regex
+# search whether the text has any of them (most text has none).
 _SPARSE_TABLE = 2000
+# Below this length plain str methods beat numpy's fixed cost per call.
+_NUMPY_MIN_LEN = 48
 _IS_KEY = 1
 _IS_PREFIX = 2  # a proper prefix of a longer key
-_PAIR_SHIFT = 21  # code points fit in 21 bits: a pair is (first << 21) | second
 
 
 class OpenCCPackageError(ImportError):
@@ -322,8 +326,9 @@ def _longest_anywhere(s: str, info: dict[str, int], values: dict[str, str]) -> l
 
 
 def _witness(key: str, value: str, plain: str) -> str:
-    """Characters every occurrence of a useful key contains, near where its
-    ``value`` differs from ``plain`` (the key through the character table)."""
+    """A piece of a useful key (two characters, or the key itself if it is one)
+    that every occurrence contains, taken where ``value`` differs from
+    ``plain`` (the key through the character table)."""
     if len(key) == 1:
         return key
     j = 0
@@ -334,14 +339,16 @@ def _witness(key: str, value: str, plain: str) -> str:
 
 class _Step:
     """One step of a chain: phrase dictionaries (a group, earlier ones first)
-    over a character table. Immutable once built, so safe to share."""
+    over a character table ``table``. Immutable once built, so safe to share.
+
+    ``after`` is the character table of the character-only steps fused after
+    this one: it is composed into ``table`` and applied to every value.
+    """
 
     def __init__(self, phrases: list[_Dictionary], table: dict[int, str],
                  after: dict[int, str]) -> None:
-        import numpy as np  # lazy: only converters need it
-
         self.table = _compose(table, after)
-        # values pass through the character-only steps fused after this one
+        self.aligned = all(len(v) == 1 for v in self.table.values())  # one char in, one out
         self.dicts = tuple((_prefix_info(d.values),
                             {k: v.translate(after) for k, v in d.values.items()} if after else d.values)
                            for d in phrases)
@@ -355,7 +362,6 @@ class _Step:
                 for j in range(1, len(key)):
                     if self.cross.get(key[j - 1:j + 1], 0) < j:
                         self.cross[key[j - 1:j + 1]] = j
-        self.aligned = all(len(v) == 1 for v in self.table.values())
         pairs, singles = set(), set()
         for _, values in self.dicts:
             for key, value in values.items():
@@ -363,35 +369,39 @@ class _Step:
                 if value != plain:
                     w = _witness(key, value, plain)
                     (singles if len(w) == 1 else pairs).add(w)
+        self.pairs, self.singles = frozenset(pairs), frozenset(singles)
+        # text without a table character or a witness's first character is unchanged
+        watch = {*map(chr, self.table), *(w[0] for w in pairs | singles)}
         self.sparse_re: re.Pattern[str] | None = None
-        if not self.dicts and 0 < len(self.table) < _SPARSE_TABLE:
+        if len(watch) < _SPARSE_TABLE:
             self.sparse_re = re.compile(
-                "[" + "".join(re.escape(chr(c)) for c in sorted(self.table)) + "]")
-        # Lookup arrays indexed by code point; index top (past every char that
-        # matters) stands for all higher code points.
-        top = 1 + max([*self.table, *(ord(c) for w in pairs | singles for c in w)], default=0)
-        self.top = top
+                "[" + "".join(map(re.escape, sorted(watch))) + "]" if watch else "(?!)")
+        self._build_arrays()
+
+    def _build_arrays(self) -> None:
+        """Lookup arrays indexed by code point for the vectorised path. Index
+        ``top`` (past every character that matters) stands for all higher ones."""
+        import numpy as np  # lazy: only converters need it
+
+        chars = [*self.table, *(ord(c) for w in self.pairs | self.singles for c in w)]
+        self.top = top = 1 + max(chars, default=0)
         self.lut = None
         if self.table and self.aligned:
-            # 0 means "unchanged" for code points >= top (NUL maps to itself anyway)
-            lut = np.arange(top + 1, dtype=np.uint32)
-            lut[top] = 0
-            for c, v in self.table.items():
-                lut[c] = ord(v)
-            self.lut = lut
-        # a witness pair (x, y) is pair_ok[first_id[x] * n_second + second_id[y]]
-        firsts = {ch: i for i, ch in enumerate(sorted({w[0] for w in pairs}), 1)}
-        seconds = {ch: i for i, ch in enumerate(sorted({w[1] for w in pairs}), 1)}
+            self.lut = np.arange(top + 1, dtype=np.uint32)
+            self.lut[top] = 0  # 0 = unchanged: code points >= top (NUL is unchanged anyway)
+            self.lut[list(self.table)] = [ord(v) for v in self.table.values()]
+        # witness pair (x, y) <=> pair_ok[first_id[x] * n_second + second_id[y]]
+        firsts = {ch: i for i, ch in enumerate(sorted({w[0] for w in self.pairs}), 1)}
+        seconds = {ch: i for i, ch in enumerate(sorted({w[1] for w in self.pairs}), 1)}
         self.n_second = len(seconds) + 1
         self.first_id = np.zeros(top + 1, dtype=np.int32)
         self.second_id = np.zeros(top + 1, dtype=np.int32)
         for ids, arr in ((firsts, self.first_id), (seconds, self.second_id)):
             arr[[ord(ch) for ch in ids]] = list(ids.values())
         self.pair_ok = np.zeros((len(firsts) + 1) * self.n_second, dtype=bool)
-        self.pair_ok[[firsts[w[0]] * self.n_second + seconds[w[1]] for w in pairs]] = True
+        self.pair_ok[[firsts[w[0]] * self.n_second + seconds[w[1]] for w in self.pairs]] = True
         self.single = np.zeros(top + 1, dtype=bool)
-        self.single[[ord(w) for w in singles]] = True
-        self.has_pairs, self.has_singles = bool(pairs), bool(singles)
+        self.single[[ord(w) for w in self.singles]] = True
         for arr in (self.lut, self.first_id, self.second_id, self.pair_ok, self.single):
             if arr is not None:
                 arr.flags.writeable = False
@@ -399,6 +409,20 @@ class _Step:
     def __call__(self, s: str) -> str:
         if not s or (self.sparse_re is not None and not self.sparse_re.search(s)):
             return s
+        t, hits = self._table_and_witnesses(s) if len(s) >= _NUMPY_MIN_LEN else self._small(s)
+        return self._patch(s, t, hits) if hits else t
+
+    def _small(self, s: str) -> tuple[str, list[int]]:
+        """Table and witness positions without numpy's fixed cost per call."""
+        t = s.translate(self.table) if self.table else s
+        hits = list(compress(count(), map(self.pairs.__contains__, map(operator.add, s, s[1:]))))
+        if self.singles:
+            hits = sorted(set(hits).union(compress(count(), map(self.singles.__contains__, s))))
+        return t, hits
+
+    def _table_and_witnesses(self, s: str) -> tuple[str, list[int]]:
+        """Same as :meth:`_small`, vectorised: the table through a lookup array, and
+        the positions where a witness starts, ascending."""
         import numpy as np
 
         a = np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -411,17 +435,10 @@ class _Step:
             t = b.tobytes().decode("utf-32-le", "surrogatepass")
         elif self.table:
             t = s.translate(self.table)
-        hits = self._witnesses(c, np)
-        if not hits:
-            return t
-        return self._patch(s, t, hits)
-
-    def _witnesses(self, c: Any, np: Any) -> list[int]:
-        """Positions where some useful key may start its witness, ascending."""
-        hit = self.single[c] if self.has_singles else np.zeros(c.size, dtype=bool)
-        if self.has_pairs and c.size > 1:
+        hit = self.single[c] if self.singles else np.zeros(c.size, dtype=bool)
+        if self.pairs and c.size > 1:
             hit[:-1] |= self.pair_ok[self.first_id[c[:-1]] * self.n_second + self.second_id[c[1:]]]
-        return np.flatnonzero(hit).tolist()
+        return t, np.flatnonzero(hit).tolist()
 
     def _patch(self, s: str, t: str, hits: list[int]) -> str:
         """``t`` (= the table over ``s``) with every component around a hit redone exactly."""
@@ -458,6 +475,7 @@ class _Step:
 
 def _build_steps(name: str) -> tuple[_Step, ...]:
     """The config as steps; a character-only step is fused into the step before it."""
+    _check_separators(name)
     plan: list[tuple[list[_Dictionary], dict[int, str], dict[int, str]]] = []
     for files in config_files(name):
         dicts = [d for d in map(_dictionary, files) if d.values]
@@ -467,21 +485,18 @@ def _build_steps(name: str) -> tuple[_Step, ...]:
             plan[-1] = (phrases, first, _compose(after, table))
         else:
             plan.append((dicts, table, {}))
-    _check_separators(name, plan)
     return tuple(_Step(*item) for item in plan)
 
 
-def _check_separators(name: str, plan: list[Any]) -> None:
-    # Matching the whole text instead of the reference's chunks is exact only
-    # if no value brings in a separator that a later key (dropped here) could use.
-    dicts = [_dictionary(f) for files in config_files(name) for f in files]
-    if not any(d.dropped for d in dicts):
-        return
-    for phrases, table, after in plan:
-        values = [v for d in phrases for v in d.values.values()] + [*table.values(), *after.values()]
-        if any(SEPARATORS_RE.search(v) for v in values):
-            raise RuntimeError(f"config {name!r}: a dictionary value contains a separator; "
-                               "textclean.convert cannot reproduce that exactly")
+def _check_separators(name: str) -> None:
+    # Matching the whole text instead of the reference's chunks is exact only if
+    # no value brings in a separator that a later step's key (dropped here) could use.
+    steps = [[_dictionary(f) for f in files] for files in config_files(name)]
+    for i, step in enumerate(steps):
+        if any(d.dropped for d in step) and any(
+                SEPARATORS_RE.search(v) for prev in steps[:i] for d in prev for v in d.values.values()):
+            raise RuntimeError(f"config {name!r}: a value of an earlier step contains a "
+                               "separator; textclean.convert cannot reproduce that exactly")
 
 
 class Converter:
