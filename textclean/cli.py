@@ -292,8 +292,18 @@ def _process_record(
         obj.pop(field, None)
         obj[field] = value
         obj["textclean_error"] = f"{type(exc).__name__}: {exc}"
-        return _dump(obj), False, obj["textclean_error"]
-    return _dump(obj), obj.get(field) != value, None
+        return _dump_or_raw(obj, rec), False, obj["textclean_error"]
+    line = _dump_or_raw(obj, rec)
+    if isinstance(line, bytes):
+        return line, False, "the cleaned record cannot be written as JSON (nested too deeply?); passed through"
+    return line, obj.get(field) != value, None
+
+
+def _dump_or_raw(obj: dict[str, Any], rec: JsonlRecord) -> str | bytes:
+    try:
+        return _dump(obj)
+    except (ValueError, RecursionError):  # depth the parser took but the encoder does not
+        return rec.raw if rec.raw.endswith(b"\n") else rec.raw + b"\n"
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:

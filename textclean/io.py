@@ -91,6 +91,12 @@ def iter_jsonl(stream: IO[bytes]) -> Iterator[JsonlRecord]:
         except json.JSONDecodeError as exc:
             yield JsonlRecord(number, raw, None, f"invalid JSON ({exc.msg} at column {exc.colno})")
             continue
+        except RecursionError:  # [[[[… a line must not take the stream down
+            yield JsonlRecord(number, raw, None, "invalid JSON (nested too deeply)")
+            continue
+        except ValueError as exc:  # e.g. an integer over Python's 4300-digit limit
+            yield JsonlRecord(number, raw, None, f"invalid JSON ({exc})")
+            continue
         if not isinstance(obj, dict):
             yield JsonlRecord(number, raw, None, f"a JSON {type(obj).__name__}, not an object")
             continue
