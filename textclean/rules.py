@@ -28,7 +28,7 @@ import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import regex
 
@@ -165,11 +165,13 @@ def _compile(entry: dict[str, Any], lists: dict[str, list[str]], source: str) ->
     if missing:
         raise _fail(source, rid, f"pattern uses undefined list(s) {sorted(missing)}")
     try:
-        pattern = regex.compile(text, regex.MULTILINE | regex.VERSION0, **{k: lists[k] for k in used})
+        pattern = regex.compile(_line_local(text), regex.MULTILINE | regex.VERSION0, **{k: lists[k] for k in used})
     except (regex.error, ValueError, TypeError, OverflowError, RecursionError) as exc:
         # regex raises ValueError for some flag clashes ("(?V1)") and
         # RecursionError for deep nesting, not only regex.error
         raise _fail(source, rid, f"bad pattern: {exc or type(exc).__name__}") from None
+    if pattern.flags & regex.DOTALL:
+        raise _fail(source, rid, "(?s) lets '.' match a line break; rules match within one line")
     if _matches_empty(pattern):
         raise _fail(source, rid, "pattern can match empty text, so it would fire everywhere; make it match at least one character")
     examples = {}
@@ -192,34 +194,25 @@ def _compile(entry: dict[str, Any], lists: dict[str, list[str]], source: str) ->
     )
 
 
-def _unrolled_size(pattern: str) -> int:
-    """About how many nodes *pattern* compiles to once counted repeats are unrolled.
+def _tokens(pattern: str) -> Iterator[tuple[str, int, int, int]]:
+    """(kind, start, end, copies) for each piece of *pattern*: a rough scan, not a parser.
 
-    A rough scan, not a parser: escapes, classes and groups are skipped or
-    counted as one item; ``{m}``, ``{m,}`` and ``{m,n}`` multiply the item
-    before them by m (``{0,n}`` stays a loop, so it is cheap).
+    Kinds: ``open`` / ``close`` for parentheses, ``repeat`` for a counted
+    repeat ``{m}``, ``{m,}`` or ``{m,n}`` (*copies* is m), ``atom`` for one
+    character, escape (``\\p{Han}``, ``\\L<name>`` whole) or class.
     """
-    sizes = [0]  # items in each open group so far
-    last = 0  # size of the item a quantifier would repeat
     i, n = 0, len(pattern)
     while i < n:
         c = pattern[i]
         if c == "{":
-            m = regex.match(r"\{(\d*)(,?)(\d*)\}", pattern[i:i + 40])
+            m = regex.match(r"\{(\d*)(,?)(\d*)\}", pattern[i : i + 40])
             if m and (m.group(1) or m.group(3)):
                 low = m.group(1) or "0"
-                copies = max(1, int(low) if len(low) <= 9 else 10**9)
-                sizes[-1] += last * (copies - 1)
-                last *= copies
+                yield "repeat", i, i + m.end(), max(1, int(low) if len(low) <= 9 else 10**9)
                 i += m.end()
                 continue
-        if c == "(":
-            sizes.append(0)
-            i += 1
-            continue
-        if c == ")" and len(sizes) > 1:
-            last = sizes.pop() + 1
-            sizes[-1] += last
+        if c in "()":
+            yield ("open" if c == "(" else "close"), i, i + 1, 1
             i += 1
             continue
         j = i + 1
@@ -237,11 +230,65 @@ def _unrolled_size(pattern: str) -> int:
                     j = n if close < 0 else close + 2
                 else:
                     j += 2 if pattern[j] == "\\" else 1
-            j += 1
-        last = 1
-        sizes[-1] += 1
+            j = min(j + 1, n)
+        yield "atom", i, j, 1
         i = j
+
+
+def _unrolled_size(pattern: str) -> int:
+    """About how many nodes *pattern* compiles to once counted repeats are unrolled.
+
+    ``{m}``, ``{m,}`` and ``{m,n}`` multiply the item before them by m
+    (``{0,n}`` stays a loop, so it is cheap); nested repeats multiply.
+    """
+    sizes = [0]  # items in each open group so far
+    last = 0  # size of the item a repeat would copy
+    for kind, _, _, copies in _tokens(pattern):
+        if kind == "repeat":
+            sizes[-1] += last * (copies - 1)
+            last *= copies
+        elif kind == "open":
+            sizes.append(0)
+        elif kind == "close" and len(sizes) > 1:
+            last = sizes.pop() + 1
+            sizes[-1] += last
+        else:
+            last = 1
+            sizes[-1] += 1
     return sum(sizes)
+
+
+_NOT_NEWLINE = (" ", "\t", "a", "1", "-", "中", "。")
+
+
+@functools.lru_cache(maxsize=4096)
+def _spans_lines(atom: str) -> bool:
+    """True for a class or escape that matches a line break among other things (``\\s``, ``[^。]``)."""
+    try:
+        compiled = regex.compile(atom, regex.VERSION0)
+        return compiled.match("\n") is not None and any(compiled.match(c) for c in _NOT_NEWLINE)
+    except (regex.error, ValueError, TypeError, OverflowError, RecursionError):
+        return False  # a backreference or list name: not a character set
+
+
+def _line_local(pattern: str) -> str:
+    """*pattern* with every class or escape that could step over a line break kept on its line.
+
+    ``^[\\s-]*x`` tried at each of a page's 10 000 blank lines ran to the end
+    of the page from each one: quadratic, and the 2 s rule timeout fired on
+    20 KB. Rules judge one line at a time, so ``\\s``, ``\\W``, ``[^。]`` and
+    the like become ``(?:(?!\\n)\\s)`` … and a match ends at its line.
+    """
+    out: list[str] = []
+    pos = 0
+    for kind, start, end, _ in _tokens(pattern):
+        atom = pattern[start:end]
+        if kind == "atom" and atom[0] in "\\[" and _spans_lines(atom):
+            out.append(pattern[pos:start])
+            out.append(f"(?:(?!\\n){atom})")
+            pos = end
+    out.append(pattern[pos:])
+    return "".join(out)
 
 
 def _check_size(text: str, source: str, rid: str) -> None:
