@@ -91,3 +91,24 @@ def test_spin_matches_equal_named_list_scan():
 def test_han_table_agrees_with_regex_everywhere():
     text = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
     assert spin._han_count(text) == len(regex.findall(r"\p{Han}", text))
+
+
+def test_fold_numpy_path_equals_translate():
+    from textclean.normalize import fold, fold_table
+
+    rng = random.Random(11)
+    table = fold_table()
+    texts = ["".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF), "a\ud800B\r\n" * 100]
+    texts += ["".join(chr(rng.randrange(0x110000)) for _ in range(rng.randint(0, 700))) for _ in range(200)]
+    for text in texts:
+        assert fold(text) == text.translate(table)
+
+
+def test_unit_scores_do_not_depend_on_batching(monkeypatch):
+    rng = random.Random(5)
+    head = model._Head(np.linspace(-1, 1, 1 << 10, dtype=np.float32), 0.1, 2.0, -0.5)
+    keys = _random_keys(rng, 400)
+    whole = head.proba(keys, 1 << 10, (1, 3))
+    monkeypatch.setattr(model, "BATCH_CHARS", 40)
+    assert np.array_equal(head.proba(keys, 1 << 10, (1, 3)), whole)
+    assert head.proba([], 1 << 10, (1, 3)).shape == (0,)

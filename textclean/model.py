@@ -181,8 +181,28 @@ class _Head:
         return 1.0 / (1.0 + np.exp(-(self.platt_a * z + self.platt_b)))
 
     def decision(self, keys: Sequence[str], n_features: int, ngram: tuple[int, int]) -> np.ndarray:
-        r, c, v = featurize(keys, n_features, ngram)
-        return np.bincount(r, weights=self.coef[c].astype(np.float64) * v, minlength=len(keys)) + self.intercept
+        # in batches of units: rows are independent, and the feature arrays of
+        # a whole 10 MB document would take gigabytes
+        out = [np.zeros(0)]
+        for batch in _batches(keys, BATCH_CHARS):
+            r, c, v = featurize(batch, n_features, ngram)
+            out.append(np.bincount(r, weights=self.coef[c].astype(np.float64) * v, minlength=len(batch)))
+        return np.concatenate(out) + self.intercept
+
+
+#: units are featurised in batches of about this many characters (bounded memory)
+BATCH_CHARS = 200_000
+
+
+def _batches(keys: Sequence[str], size: int):
+    start, total = 0, 0
+    for i, k in enumerate(keys):
+        total += len(k) + 2
+        if total >= size:
+            yield keys[start : i + 1]
+            start, total = i + 1, 0
+    if start < len(keys):
+        yield keys[start:]
 
 
 @dataclass

@@ -37,7 +37,7 @@ R = TypeVar("R")
 PENDING_PER_WORKER = 3
 #: a chunk closes at this many characters of input, whatever ``chunksize`` says,
 #: so a run of huge documents does not pile up in the queues
-CHUNK_CHARS = 2_000_000
+CHUNK_CHARS = 200_000
 
 
 class WorkerCrashed(RuntimeError):
@@ -124,9 +124,9 @@ class _Pool:
             self._ex.shutdown(wait=True, cancel_futures=True)
             self._ex = None
 
-    def close(self) -> None:
+    def close(self, wait: bool) -> None:
         if self._ex is not None:
-            self._ex.shutdown(wait=False, cancel_futures=True)
+            self._ex.shutdown(wait=wait, cancel_futures=True)
             self._ex = None
 
 
@@ -154,7 +154,7 @@ def map_ordered(
     *,
     workers: int = 1,
     state: Any = None,
-    chunksize: int = 16,
+    chunksize: int = 8,
     sizeof: Callable[[T], int] | None = None,
     on_crash: Callable[[T], R] | None = None,
 ) -> Iterator[tuple[bool, R | BaseException]]:
@@ -197,6 +197,7 @@ def _map_pool(
     pending: deque[tuple[list[Any], Future]] = deque()
     source = _chunks(items, chunksize, sizeof)
     limit = PENDING_PER_WORKER * workers
+    done = False
     try:
         while True:
             while len(pending) < limit:
@@ -205,6 +206,7 @@ def _map_pool(
                     break
                 pending.append((chunk, pool.submit(chunk)))
             if not pending:
+                done = True
                 return
             chunk, future = pending.popleft()
             try:
@@ -219,7 +221,9 @@ def _map_pool(
     finally:
         for _, future in pending:
             future.cancel()
-        pool.close()
+        # all consumed: let the workers exit now; abandoned early (break, an
+        # error): do not wait for the work still running
+        pool.close(wait=done)
 
 
 # ------------------------------------------------------------------ clean ----
@@ -235,7 +239,7 @@ def clean_many(
     *,
     workers: int = 1,
     config: Config | None = None,
-    chunksize: int = 16,
+    chunksize: int = 8,
     **overrides: Any,
 ) -> Iterator[str]:
     """Clean every text of *texts*; results in input order, lazily.
