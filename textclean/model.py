@@ -103,26 +103,34 @@ def featurize(keys: Sequence[str], n_features: int, ngram: tuple[int, int] = (1,
         e = np.zeros(0, dtype=np.int64)
         return e, e, np.zeros(0, dtype=np.float64)
     codes, unit = _codes(keys)
+    base = unit * n_features
     pairs = []
     for n in range(ngram[0], ngram[1] + 1):
         if len(codes) < n:
             continue
         h = _ngram_hash(codes, n)
         h %= np.uint64(n_features)
-        pair = unit[: len(h)] * n_features + h.view(np.int64)  # < 2**63: h < n_features now
+        pair = base[: len(h)] + h.view(np.int64)  # < 2**63: h < n_features now
         pairs.append(pair if n == 1 else pair[unit[: len(h)] == unit[n - 1:]])  # n-grams never cross units
     # binary: each n-gram counts once per unit. Sorted unique pairs, as
     # np.unique gives, but by sort + neighbour test: numpy 2's hash-based
     # unique is 10-100x slower on these arrays.
-    pair = np.sort(np.concatenate(pairs))
+    pair = np.concatenate(pairs)
+    if len(keys) * n_features <= 1 << 32:
+        pair = pair.astype(np.uint32)  # 32-bit keys sort 2-3x faster
+    pair.sort()
     if len(pair) > 1:
         first = np.empty(len(pair), dtype=bool)
         first[0] = True
         np.not_equal(pair[1:], pair[:-1], out=first[1:])
         pair = pair[first]
-    r, c = np.divmod(pair, n_features)
+    if n_features & (n_features - 1) == 0:  # a power of two: shift and mask, not division
+        bits = n_features.bit_length() - 1
+        r, c = (pair >> bits).astype(np.int64), (pair & (n_features - 1)).astype(np.int64)
+    else:
+        r, c = np.divmod(pair.astype(np.int64, copy=False), n_features)
     nnz = np.bincount(r, minlength=len(keys)).astype(np.float64)
-    vals = 1.0 / np.sqrt(nnz[r])
+    vals = (1.0 / np.sqrt(nnz))[r]  # per unit, then gathered: the same numbers (nnz >= 2: the marks)
     return r, c, vals
 
 
@@ -191,7 +199,7 @@ class _Head:
 
 
 #: units are featurised in batches of about this many characters (bounded memory)
-BATCH_CHARS = 200_000
+BATCH_CHARS = 50_000
 
 
 def _batches(keys: Sequence[str], size: int):
