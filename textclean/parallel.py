@@ -248,7 +248,9 @@ def clean_many(
     read as the results are consumed, with a bounded number of texts in
     flight. The result for each text equals ``clean(text, config=config,
     **overrides)``; an error on one text is raised when its turn comes, after
-    the results before it.
+    the results before it. Workers start the platform's default way; where
+    that is by spawning a fresh interpreter (macOS, Windows), call this under
+    ``if __name__ == "__main__":``.
     """
     from .pipeline import resolve_config
 
