@@ -170,3 +170,55 @@ def test_chunks_close_on_size():
     big = "x" * (CHUNK_CHARS // 2 + 1)
     chunks = list(_chunks(itertools.repeat(big, 5), 100, len))
     assert [len(c) for c in chunks] == [2, 2, 1]
+
+
+class _CountingLines:
+    """A byte stream of many JSONL lines that counts how many were read."""
+
+    def __init__(self, n: int) -> None:
+        self.read = 0
+        self._lines = (json.dumps({"id": i, "text": PAGES[i % len(PAGES)]}, ensure_ascii=False).encode() + b"\n"
+                       for i in range(n))
+
+    def __iter__(self):
+        for line in self._lines:
+            self.read += 1
+            yield line
+
+
+class _FirstWrite:
+    """stdout that remembers how many input lines had been read at its first write."""
+
+    def __init__(self, source: _CountingLines) -> None:
+        self.source, self.seen, self.lines = source, None, 0
+
+    def write(self, text: str) -> int:
+        if self.seen is None:
+            self.seen = self.source.read
+        self.lines += text.count("\n")
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_cli_jsonl_streams_with_bounded_reading(monkeypatch, capsys, workers):
+    """The first record is written long before the input is read to its end."""
+    source = _CountingLines(400)
+    out = _FirstWrite(source)
+    monkeypatch.setattr("sys.stdin", type("In", (), {"buffer": source, "close": lambda self: None})())
+    monkeypatch.setattr("sys.stdout", out)
+    assert main(["clean", "--jsonl", "--workers", workers, "-"]) == 0
+    assert out.lines == 400 and source.read == 400
+    # serial: one line ahead; parallel: the chunks in flight (8 records each)
+    assert out.seen <= (1 if workers == "1" else PENDING_PER_WORKER * 2 * 8 + 1)
+
+
+def _always_die(state, item):
+    os._exit(4)
+
+
+def test_map_ordered_gives_up_when_workers_cannot_run():
+    with pytest.raises(WorkerCrashed, match="workers=1"):
+        list(map_ordered(_always_die, range(50), workers=2, chunksize=5))

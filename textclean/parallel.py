@@ -97,6 +97,8 @@ class _Pool:
     def __init__(self, workers: int, func: Callable[[Any, Any], Any], state: Any) -> None:
         self._args = (workers, func, state)
         self._ex: ProcessPoolExecutor | None = None
+        #: some task has come back: workers can run at all
+        self.worked = False
 
     def submit(self, chunk: list[Any]) -> Future:
         import multiprocessing  # lazy: process machinery only when a pool is used
@@ -135,11 +137,18 @@ def _one_by_one(pool: _Pool, chunk: list[Any], on_crash: Callable[[Any], Any] | 
     from concurrent.futures.process import BrokenProcessPool
 
     out: list[tuple[bool, Any]] = []
+    crashed = 0
     for item in chunk:
         try:
             out.extend(pool.submit([item]).result())
+            pool.worked = True
         except BrokenProcessPool:
             pool.reset()
+            crashed += 1
+            if crashed >= 2 and not pool.worked:
+                # not one item has ever come back: the workers cannot run
+                # (a broken environment), it is not this data
+                raise WorkerCrashed("worker processes die before finishing any item; run with workers=1") from None
             log.warning("a worker died on one item; the batch continues")
             if on_crash is None:
                 out.append((False, WorkerCrashed("a worker process died while handling this item")))
@@ -211,6 +220,7 @@ def _map_pool(
             chunk, future = pending.popleft()
             try:
                 results = future.result()
+                pool.worked = True
             except BrokenProcessPool:
                 # every pending future failed with the pool: rebuild it, find
                 # the item that killed the worker, resubmit the rest
