@@ -221,6 +221,8 @@ def _tokens(pattern: str) -> Iterator[tuple[str, int, int, int]]:
             if pattern[i + 1 : i + 2] in ("p", "P", "N", "x", "g", "L") and pattern[j : j + 1] in ("{", "<"):
                 close = pattern.find("}" if pattern[j] == "{" else ">", j)
                 j = n if close < 0 else close + 1
+            elif pattern[i + 1 : i + 2] in ("p", "P"):  # \pL: a one-letter property
+                j = min(i + 3, n)
         elif c == "[":
             j = i + 1 + (pattern[i + 1 : i + 2] == "^")
             j += pattern[j : j + 1] == "]"  # a leading "]" is literal
@@ -271,13 +273,41 @@ def _spans_lines(atom: str) -> bool:
         return False  # a backreference or list name: not a character set
 
 
+# regex's \s without the line break (the key reads \r as \n, so \r never occurs)
+_SPACE_IN_LINE = r"\t\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_CLASS_ITEM = regex.compile(r"\\(.)|.", regex.DOTALL)
+
+
+def _on_line(atom: str) -> str:
+    """*atom* (a class or escape) without the line break, as a plain class where possible (fast)."""
+    if atom in ("\\s", "\\W", "\\D"):
+        return f"[^{atom.swapcase()}\\n]"  # \s -> [^\S\n]
+    if atom.startswith("\\P"):
+        return f"[^\\p{atom[2:]}\\n]"
+    if atom.startswith("[^"):
+        return atom[:-1] + "\\n]"
+    if atom.startswith("["):
+        inner = _CLASS_ITEM.sub(lambda m: _SPACE_IN_LINE if m.group(1) == "s" else m.group(0), atom[1:-1])
+        if not _spans_lines(f"[{inner}]") and not _matches_newline(f"[{inner}]"):
+            return f"[{inner}]"
+    return f"(?:(?!\\n){atom})"
+
+
+def _matches_newline(atom: str) -> bool:
+    try:
+        return regex.compile(atom, regex.VERSION0).match("\n") is not None
+    except (regex.error, ValueError, TypeError, OverflowError, RecursionError):
+        return True  # not a plain class after all: use the lookahead
+
+
 def _line_local(pattern: str) -> str:
     """*pattern* with every class or escape that could step over a line break kept on its line.
 
     ``^[\\s-]*x`` tried at each of a page's 10 000 blank lines ran to the end
     of the page from each one: quadratic, and the 2 s rule timeout fired on
     20 KB. Rules judge one line at a time, so ``\\s``, ``\\W``, ``[^。]`` and
-    the like become ``(?:(?!\\n)\\s)`` … and a match ends at its line.
+    the like lose the line break (``[^\\S\\n]``, ``[^。\\n]``) and a match ends
+    at its line.
     """
     out: list[str] = []
     pos = 0
@@ -285,7 +315,7 @@ def _line_local(pattern: str) -> str:
         atom = pattern[start:end]
         if kind == "atom" and atom[0] in "\\[" and _spans_lines(atom):
             out.append(pattern[pos:start])
-            out.append(f"(?:(?!\\n){atom})")
+            out.append(_on_line(atom))
             pos = end
     out.append(pattern[pos:])
     return "".join(out)
