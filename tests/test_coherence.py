@@ -164,3 +164,23 @@ def test_seeds_nothing_flagged_outside_gold_offtopic() -> None:
 def test_seed_002_box_score_flagged() -> None:
     row = next(r for r in _gold() if r["id"] == "seed-002")
     assert any("尼克斯这边大桥" in f for f in _flag(row["text"], min_chars=coherence.DEFAULT_MIN_CHARS))
+
+
+def test_long_text_judged_in_windows_of_whole_lines(monkeypatch) -> None:
+    # a text far longer than an article is judged window by window (linear
+    # time and memory); a window's signals point into the whole text
+    from textclean import scorers
+    from textclean.config import Config
+    from textclean.document import prepare
+
+    monkeypatch.setattr(scorers, "COHERENCE_WINDOW", len(SPORTS) + 10)
+    text = SPORTS + "\n" + TECH
+    doc = prepare(text)
+    windows = scorers._windows(doc)
+    assert len(windows) >= 2
+    assert windows[0][0] == 0 and windows[-1][1] == len(text)
+    assert all(a[1] == b[0] for a, b in zip(windows, windows[1:]))
+    assert all(text[hi - 1] == "\n" for _, hi in windows[:-1])  # whole lines
+    config = Config(offtopic_min_chars=MIN, offtopic_threshold=THR)
+    found = [text[s.start : s.end] for s in scorers.coherence_signals(doc, config)]
+    assert found and all(f.strip() == BOX for f in found)

@@ -177,12 +177,12 @@ class TopicModel:
     card: dict[str, Any]
 
     def topic_logits(self, X: "csr_matrix") -> np.ndarray:
-        """Raw (unnormalised-input) logits ``X @ W``; callers divide by the norm."""
-        # gather only the rows of W that occur (scipy's X @ W copies all of W)
-        X = X.tocsr()
-        contrib = self.W[X.indices].astype(np.float64) * X.data[:, None]
-        csum = np.vstack((np.zeros((1, self.W.shape[1])), np.cumsum(contrib, axis=0)))
-        return csum[X.indptr[1:]] - csum[X.indptr[:-1]]
+        """Raw (unnormalised-input) logits ``X @ W``; callers divide by the norm.
+
+        One sparse-dense product: memory is rows × labels, whatever the
+        number of nonzeros (a per-nonzero gather took gigabytes on a 10 MB page).
+        """
+        return np.asarray(X.tocsr().astype(np.float64) @ self.W, dtype=np.float64)
 
 
 _lock = threading.Lock()
@@ -205,7 +205,7 @@ def _read_model(directory: Path) -> TopicModel:
     except (OSError, ValueError) as exc:
         raise RuntimeError(f"cannot load the topic model from {directory}: {exc}") from exc
     labels = tuple(card["labels"])
-    W = arrays["W"].astype(np.float32)
+    W = arrays["W"].astype(np.float64)
     if W.shape != (N_FEATURES, len(labels)):
         raise RuntimeError(f"{weights}: W has shape {W.shape}, expected {(N_FEATURES, len(labels))}")
     return TopicModel(
@@ -363,6 +363,10 @@ def _rest_sq(G: "csr_matrix", d: np.ndarray) -> np.ndarray:
     return np.maximum(float(d @ d) - 2 * g_d + g_sq, 0.0)
 
 
+#: above this many units the pairwise similarity (n² floats) is skipped
+_MAX_PAIRWISE_UNITS = 1000
+
+
 def _top_similarity(Xw: "csr_matrix", x_sq: np.ndarray, k: int, groups: np.ndarray) -> np.ndarray:
     """Mean of each unit's *k* best cosines with other units.
 
@@ -371,7 +375,7 @@ def _top_similarity(Xw: "csr_matrix", x_sq: np.ndarray, k: int, groups: np.ndarr
     block (hence the mean of several, not the max).
     """
     n = Xw.shape[0]
-    if n <= 1 or n > 3000:  # pathological sizes: no evidence rather than O(n²) memory
+    if n <= 1 or n > _MAX_PAIRWISE_UNITS:  # huge pages: no evidence rather than O(n²) time and memory
         return np.zeros(n)
     norm = np.sqrt(x_sq) + 1e-9
     S = np.asarray((Xw @ Xw.T).todense()) / norm[:, None] / norm[None, :]
@@ -507,10 +511,9 @@ def offtopic_signals(
     flagged = _flag_runs(res.sentences, sent_ok, threshold, ext)
     # a whole line scored as one unit (a pasted paragraph) also counts
     line_hit = line_ok & (res.lines >= threshold)
-    for ln in np.flatnonzero(line_hit):
-        for s in seg.sentences:
-            if s.line == ln and sent_ok[s.index]:
-                flagged[s.index] = True
+    if line_hit.any():
+        sent_line = np.array([s.line for s in seg.sentences], dtype=np.int64)
+        flagged |= line_hit[sent_line] & sent_ok
     return _signals(text, seg, res, flagged, sent_ok, line_ok)
 
 

@@ -74,15 +74,47 @@ def model_signals(doc: Document, config: Config) -> list[Signal]:
     return out
 
 
+#: characters judged together as one document by the coherence scorer; a
+#: longer text (a whole crawl dump in one string) is not one article, and is
+#: judged in windows of whole lines so time and memory stay linear
+COHERENCE_WINDOW = 200_000
+
+
+def _windows(doc: Document) -> list[tuple[int, int]]:
+    if len(doc.text) <= COHERENCE_WINDOW:
+        return [(0, len(doc.text))]
+    out, start = [], 0
+    for line in doc.lines:
+        if line.stop - start >= COHERENCE_WINDOW:
+            out.append((start, line.stop))
+            start = line.stop
+    if start < len(doc.text):
+        out.append((start, len(doc.text)))
+    return out
+
+
 def coherence_signals(doc: Document, config: Config) -> list[Signal]:
     """Off-topic sentence and line signals: each unit judged against its own document."""
-    from .coherence import offtopic_signals
+    from dataclasses import replace
 
-    signals = offtopic_signals(
-        doc.text, doc.key, doc.seg, threshold=config.offtopic_threshold, min_chars=config.offtopic_min_chars
-    )
-    # A unit is judged against the rest of its document; when it *is* most of
-    # the document, the rest is no reference (the article would be judged
-    # against the chrome around it), so it is never removed.
-    total = doc.visible_len(0, len(doc.text))
-    return [s for s in signals if doc.visible_len(s.start, s.end) <= MAX_OFFTOPIC_SHARE * total]
+    from .coherence import offtopic_signals
+    from .document import prepare
+
+    out: list[Signal] = []
+    for lo, hi in _windows(doc):
+        part = doc if (lo, hi) == (0, len(doc.text)) else prepare(doc.text[lo:hi])
+        if part is not doc:
+            part = replace(part, key=doc.key[lo:hi])  # the pipeline's key (surrogates already read as U+FFFD)
+        signals = offtopic_signals(
+            part.text, part.key, part.seg, threshold=config.offtopic_threshold, min_chars=config.offtopic_min_chars
+        )
+        # A unit is judged against the rest of its document; when it *is* most of
+        # the document, the rest is no reference (the article would be judged
+        # against the chrome around it), so it is never removed.
+        total = part.visible_len(0, len(part.text))
+        out.extend(
+            replace(sig, start=sig.start + lo, end=sig.end + lo)
+            for sig in signals
+            if part.visible_len(sig.start, sig.end) <= MAX_OFFTOPIC_SHARE * total
+        )
+    return out
