@@ -26,6 +26,7 @@ object is needed at run time.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -86,14 +87,21 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
+@functools.lru_cache(maxsize=2)
 def _tokens(key: str) -> tuple[np.ndarray, np.ndarray]:
-    """Token start offsets and uint64 token values of *key*.
+    """Token start offsets and uint64 token values of *key* (read-only arrays).
+
+    Cached for the last documents: scoring one document asks for its tokens
+    several times (length checks, sentences, lines).
 
     A token is one Han character or one run of ASCII/Latin letters and digits;
     digit-only runs collapse to one NUM token.
     """
     if not key:
-        return np.zeros(0, np.int64), np.zeros(0, np.uint64)
+        empty_pos, empty_val = np.zeros(0, np.int64), np.zeros(0, np.uint64)
+        empty_pos.setflags(write=False)
+        empty_val.setflags(write=False)
+        return empty_pos, empty_val
     cp = np.frombuffer(key.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     han = ((cp >= 0x4E00) & (cp <= 0x9FFF)) | ((cp >= 0x3400) & (cp <= 0x4DBF)) | (
         (cp >= 0x20000) & (cp <= 0x2FFFF)
@@ -117,7 +125,10 @@ def _tokens(key: str) -> tuple[np.ndarray, np.ndarray]:
     pos = np.concatenate((han_pos, words_pos))
     val = np.concatenate((cp[han_pos] ^ _HAN_SALT, word_vals))
     order = np.argsort(pos, kind="stable")
-    return pos[order].astype(np.int64), val[order]
+    pos, val = pos[order].astype(np.int64), val[order]
+    pos.setflags(write=False)
+    val.setflags(write=False)
+    return pos, val
 
 
 def featurize(key: str, starts: Sequence[int] | np.ndarray, ends: Sequence[int] | np.ndarray) -> "csr_matrix":
@@ -179,10 +190,18 @@ class TopicModel:
     def topic_logits(self, X: "csr_matrix") -> np.ndarray:
         """Raw (unnormalised-input) logits ``X @ W``; callers divide by the norm.
 
-        One sparse-dense product: memory is rows × labels, whatever the
-        number of nonzeros (a per-nonzero gather took gigabytes on a 10 MB page).
+        Only the rows of ``W`` for features that occur are gathered (a page
+        uses a few thousand of 131k), then one sparse-dense product: memory is
+        features used × labels plus rows × labels, never per nonzero.
         """
-        return np.asarray(X.tocsr().astype(np.float64) @ self.W, dtype=np.float64)
+        from scipy.sparse import csr_matrix
+
+        X = X.tocsr()
+        cols, local = np.unique(X.indices, return_inverse=True)
+        compact = csr_matrix(
+            (X.data.astype(np.float64), local.reshape(-1), X.indptr), shape=(X.shape[0], cols.size)
+        )
+        return np.asarray(compact @ self.W[cols], dtype=np.float64)
 
 
 _lock = threading.Lock()
