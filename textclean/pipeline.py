@@ -108,11 +108,14 @@ def _explain(text: str, config: Config) -> Report:
     # Cutting a span out of a line can leave a line that is itself chrome
     # ("相关文章一区二区" → "相关文章"); judge the result again so that
     # clean(clean(x)) == clean(x). Only partial cuts can do this.
+    # The re-judging is about chrome left by a cut; the off-topic scorer
+    # (the costly one) only runs again when it found something the first time.
+    rejudge = config if any(v.label == "offtopic" for v in dropped) else config.replace(offtopic=False)
     for _ in range(_MAX_ROUNDS):
         if all(v.unit == "line" for v in dropped):
             break
         pieces = kept_intervals(doc, dropped)
-        again = _dropped(_prepare("".join(text[s:e] for s, e in pieces)), config)
+        again = _dropped(_prepare("".join(text[s:e] for s, e in pieces)), rejudge)
         if not again:
             break
         dropped += [m for v in again for m in _to_input(pieces, v, doc)]
