@@ -424,8 +424,15 @@ def test_catastrophic_rule_on_a_long_page_fails_fast_naming_file_and_rule(tmp_pa
         ("a*", "match empty"),
         ("(?=相关)", "match empty"),
         ("\\b", "match empty"),
+        # the fuzz run: "\N{{4294967294}" is \N, "{" and a repeat, not a named character;
+        # read as a name it hid the repeat and the compile took 24 GB (OOM killer)
+        ("\\N{{100000}", "repeat count 100000"),
+        ("[[:](?:(?:a{200}){200}):]", "unrolls"),  # "[[:" is not a POSIX class here
+        ("(?#[)(?:(?:a{200}){200})]", "unrolls"),  # nor is a "[" in a comment a class
+        ("(?x)a # [\nb{100} ]", "verbose"),
     ],
-    ids=["version1", "nesting", "unrolled", "nested-repeat", "long", "star", "lookahead", "boundary"],
+    ids=["version1", "nesting", "unrolled", "nested-repeat", "long", "star", "lookahead", "boundary",
+         "bad-name-escape", "not-posix", "comment", "verbose"],
 )
 def test_rule_patterns_that_would_crash_or_hog_fail_at_load(pattern, problem):
     body = f"[[rule]]\nid = 'r1'\nlabel = 'spam'\nscope = 'line'\npattern = {_toml_str(pattern)}\n"
@@ -866,6 +873,13 @@ def test_lazy_first_use_from_eight_threads_at_once():
     proc = subprocess.run([sys.executable, "-c", _FIRST_USE, str(ROOT), *docs], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
+
+
+def test_clean_many_on_worker_processes_matches_serial_on_awkward_text():
+    from textclean.parallel import clean_many
+
+    texts = [SPAM_PAGE, "\ud800" + STORY[0], "\x00" * 100, "-\n" * 5_000, "👨\u200d👩\u200d👧" + SPAM_LINES[2], ""] * 3
+    assert list(clean_many(texts, workers=2, chunksize=2)) == [textclean.clean(t) for t in texts]
 
 
 def test_cli_workers_survive_bad_records_and_match_serial(tmp_path, capsys):

@@ -194,6 +194,20 @@ def _compile(entry: dict[str, Any], lists: dict[str, list[str]], source: str) ->
     )
 
 
+# what may follow \p, \N, \x, \g, \L as part of the same escape
+_PAYLOAD = {
+    "p": regex.compile(r"\{[\w\s=&.:\-]*\}|[A-Za-z]"),
+    "P": regex.compile(r"\{[\w\s=&.:\-]*\}|[A-Za-z]"),
+    "N": regex.compile(r"\{[\w\s\-]*\}"),
+    "x": regex.compile(r"\{[0-9A-Fa-f]*\}|[0-9A-Fa-f]{1,2}"),
+    "g": regex.compile(r"<\w*>"),
+    "L": regex.compile(r"<\w*>"),
+}
+
+
+_POSIX = regex.compile(r"\[:\^?[A-Za-z]+:\]")
+
+
 def _tokens(pattern: str) -> Iterator[tuple[str, int, int, int]]:
     """(kind, start, end, copies) for each piece of *pattern*: a rough scan, not a parser.
 
@@ -211,6 +225,10 @@ def _tokens(pattern: str) -> Iterator[tuple[str, int, int, int]]:
                 yield "repeat", i, i + m.end(), max(1, int(low) if len(low) <= 9 else 10**9)
                 i += m.end()
                 continue
+        if pattern.startswith("(?#", i):  # a comment: nothing in it is pattern
+            close = pattern.find(")", i)
+            i = n if close < 0 else close + 1
+            continue
         if c in "()":
             yield ("open" if c == "(" else "close"), i, i + 1, 1
             i += 1
@@ -218,18 +236,17 @@ def _tokens(pattern: str) -> Iterator[tuple[str, int, int, int]]:
         j = i + 1
         if c == "\\":
             j = i + 2
-            if pattern[i + 1 : i + 2] in ("p", "P", "N", "x", "g", "L") and pattern[j : j + 1] in ("{", "<"):
-                close = pattern.find("}" if pattern[j] == "{" else ">", j)
-                j = n if close < 0 else close + 1
-            elif pattern[i + 1 : i + 2] in ("p", "P"):  # \pL: a one-letter property
-                j = min(i + 3, n)
+            payload = _PAYLOAD.get(pattern[i + 1 : i + 2])
+            m = payload.match(pattern, j) if payload else None
+            if m:  # only a well-formed one: "\\N{{4294967294}" is \\N, "{", then a repeat
+                j = m.end()
         elif c == "[":
             j = i + 1 + (pattern[i + 1 : i + 2] == "^")
             j += pattern[j : j + 1] == "]"  # a leading "]" is literal
             while j < n and pattern[j] != "]":
-                if pattern.startswith("[:", j):
-                    close = pattern.find(":]", j + 2)
-                    j = n if close < 0 else close + 2
+                posix = _POSIX.match(pattern, j)
+                if posix:
+                    j = posix.end()
                 else:
                     j += 2 if pattern[j] == "\\" else 1
             j = min(j + 1, n)
@@ -324,6 +341,12 @@ def _line_local(pattern: str) -> str:
 def _check_size(text: str, source: str, rid: str) -> None:
     if len(text) > MAX_PATTERN_CHARS:
         raise _fail(source, rid, f"pattern has {len(text)} characters, more than {MAX_PATTERN_CHARS}; use a [lists] entry for long alternations")
+    # The scan below is a heuristic; these two checks do not depend on it.
+    if regex.search(r"\(\?[a-zA-Z^-]*x", text):
+        raise _fail(source, rid, "verbose patterns ((?x)) are not supported in rule files; write the pattern without spaces")
+    counts = [int(c) if len(c) <= 9 else 10**9 for c in regex.findall(r"\{\s*(\d+)", text)]
+    if counts and max(counts) > MAX_UNROLLED:
+        raise _fail(source, rid, f"repeat count {max(counts)} is more than {MAX_UNROLLED}; lower it, e.g. {{0,n}} instead of {{n}}")
     size = _unrolled_size(text)
     if size > MAX_UNROLLED:
         raise _fail(
