@@ -19,7 +19,9 @@ Targets:
     jsonl      the JSONL reader on arbitrary lines never raises and keeps every byte
     cli        textclean clean --jsonl accounts for every line, exit code matches
 
-Exit status 1 if any target failed.
+The process limits its own address space (``--max-gb``) so an input that
+blows memory up fails as a MemoryError, is shrunk and reported, instead of
+waking the OOM killer. Exit status 1 if any target failed.
 """
 from __future__ import annotations
 
@@ -112,7 +114,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--targets", default=",".join(TARGETS), help=f"comma-separated, from {','.join(TARGETS)}")
     ap.add_argument("--round", type=int, default=500, help="examples per target per round (default 500; hypothesis starts small each round)")
     ap.add_argument("--db", default=str(ROOT / ".hypothesis" / "fuzz"), help="example database directory")
+    ap.add_argument("--max-gb", type=float, default=6.0, help="address-space limit (default 6): a blow-up is a MemoryError to shrink, not the OOM killer")
     args = ap.parse_args(argv)
+    if args.max_gb > 0:
+        import resource
+
+        limit = int(args.max_gb * 2**30)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     names = [n for n in args.targets.split(",") if n]
     unknown = [n for n in names if n not in TARGETS]
     if unknown:

@@ -96,7 +96,7 @@ def _row(name: str, r: dict) -> str:
     growth = (r["peak_kb"] - r["base_kb"]) * 1024
     return (
         f"{name:<15} {mb:>8.1f} {r['lines']:>9} {r['seconds']:>8.1f} {mb / max(r['seconds'], 1e-9):>6.2f} "
-        f"{r['peak_kb'] / 1024:>8.0f} {growth / 1e6:>8.0f} {growth / r['bytes']:>6.1f} {r['out_chars']:>11}"
+        f"{r['peak_kb'] * 1024 / 1e6:>8.0f} {growth / 1e6:>8.0f} {growth / r['bytes']:>6.1f} {r['out_chars']:>11}"
     )
 
 
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_model:
         options["use_model"] = False
     names = [n for n in CASES if not args.only or n in args.only.split(",")]
-    print(f"scale {args.scale}; options {options or 'default'}; MB = 10^6 bytes of UTF-8 input; RSS in MB; grow/B = RSS growth per input byte")
+    print(f"scale {args.scale}; options {options or 'default'}; MB = 10^6 bytes of UTF-8 input; RSS in MB (10^6 bytes); grow/B = RSS growth per input byte")
     print(f"{'case':<15} {'MB':>8} {'lines':>9} {'seconds':>8} {'MB/s':>6} {'peakRSS':>8} {'growth':>8} {'grow/B':>6} {'out chars':>11}")
     failed = False
     for name in names:
