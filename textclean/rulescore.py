@@ -20,13 +20,6 @@ def _timeout(seconds_per_mb: float, key: str) -> float:
     return seconds_per_mb * max(1.0, len(key) / 1_000_000)
 
 
-def _search_line(rule: Rule, doc: Document, lo: int, hi: int, timeout: float):
-    try:
-        return rule.pattern.search(doc.key, lo, hi, timeout=timeout)
-    except TimeoutError:
-        raise _timeout_error(rule, doc, timeout) from None
-
-
 def _timeout_error(rule: Rule, doc: Document, timeout: float) -> RuleTimeoutError:
     return RuleTimeoutError(
         f"{rule.source}, rule {rule.id!r}: pattern ran longer than {timeout:.1f}s on a "
@@ -44,10 +37,11 @@ def _span_of(rule: Rule, m) -> tuple[int, int]:
 def _matches(rule: Rule, doc: Document, timeout: float):
     """(start, end) of every match, each inside one line.
 
-    Patterns run once over the whole key for speed, but a ``\\s`` can carry a
-    match across a line break ("-" + newline + "相关文章" read as one nav line).
-    Such a match is searched again line by line, so every line is judged on
-    its own text, the same way whatever precedes it.
+    Patterns run once over the whole key for speed. The loader keeps classes
+    such as ``\\s`` on their line; a pattern that names a line break itself can
+    still span lines ("-" + newline + "相关文章" read as one nav line), so such
+    a match is searched again line by line and every line is judged on its
+    own text, whatever precedes it.
     """
     key = doc.key
     try:
@@ -64,7 +58,7 @@ def _matches(rule: Rule, doc: Document, timeout: float):
             last = doc.line_at(start + len(text.rstrip()) - 1)
             for index in range(first.index, last.index + 1):
                 line = doc.lines[index]
-                found = _search_line(rule, doc, line.start, line.end, timeout)
+                found = rule.pattern.search(key, line.start, line.end, timeout=timeout)
                 if found is not None:
                     s, e = _span_of(rule, found)
                     seg = key[s:e]
