@@ -11,6 +11,7 @@ from .rules import Rule, RuleError, RuleSet, RuleTimeoutError, load_rules
 from .convert import OpenCCPackageError, available_configs, convert, to_simplified, to_traditional
 from .evaluate import evaluate
 from .model import ModelError, load_model
+from .promotion import ProfileError, PromotionProfile, load_promotion_profile
 from .script import ScriptResult, detect_script
 from .spin import despin, is_spun, spin_score
 
@@ -19,6 +20,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Config",
     "ModelError",
+    "ProfileError",
+    "PromotionProfile",
     "OpenCCPackageError",
     "ScriptResult",
     "available_configs",
@@ -28,6 +31,7 @@ __all__ = [
     "evaluate",
     "is_spun",
     "load_model",
+    "load_promotion_profile",
     "spin_score",
     "to_simplified",
     "to_traditional",

@@ -56,6 +56,9 @@ def _add_cleaning_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", metavar="DIR", help="spam model directory (default: the shipped model)")
     p.add_argument("--no-model", action="store_true", help="rules only, no classifier")
     p.add_argument("--no-offtopic", action="store_true", help="do not judge sentences against their document")
+    p.add_argument("--promotion-profile", metavar="FILE",
+                   help="word lists and thresholds for whole gambling-promotion pages (default: the shipped profile)")
+    p.add_argument("--no-promotion-pages", action="store_true", help="do not remove whole gambling-promotion pages")
     script = p.add_mutually_exclusive_group()
     script.add_argument("--to-simplified", action="store_true", help="convert the output to Simplified")
     script.add_argument("--to-traditional", action="store_true", help="convert the output to Traditional")
@@ -119,6 +122,15 @@ def _config(args: argparse.Namespace) -> Config:
         options["model"] = _load_model(args.model)
     if args.no_offtopic:
         options["offtopic"] = False
+    if args.no_promotion_pages:
+        options["promotion_pages"] = False
+    elif args.promotion_profile:
+        from .promotion import ProfileError, load_promotion_profile
+
+        try:
+            options["promotion_profile"] = load_promotion_profile(args.promotion_profile)
+        except ProfileError as exc:
+            raise _UsageError(str(exc)) from None
     if args.to_simplified:
         options["script"] = "simplified"
     elif args.to_traditional:

@@ -39,6 +39,13 @@ class Config:
     #: probability above which the classifier cuts a pasted brand out of a sentence
     span_threshold: float = 0.97
 
+    #: remove a page that is, as a whole, a gambling operator's own promotion
+    #: (agent terms, sign-up offers); see :mod:`textclean.promotion`
+    promotion_pages: bool = True
+    #: the page test's word lists and thresholds (``None``: the shipped
+    #: ``data/promotion.toml``; see :func:`load_promotion_profile`)
+    promotion_profile: Any = None
+
     #: judge sentences against their own document
     offtopic: bool = True
     #: off-topic probability above which a sentence is removed

@@ -11,6 +11,7 @@ from .decide import decide
 from .document import Document, prepare
 from .rebuild import kept_intervals, rebuild
 from .report import Replacement, Report, Signal, Verdict
+from .promotion import promotion_signals
 from .rules import default_rules
 from .rulescore import rule_signals
 from .scorers import coherence_signals, model_signals
@@ -56,6 +57,8 @@ def resolve_config(config: Config | None, overrides: dict[str, Any]) -> Config:
 def _signals(doc: Document, config: Config) -> list[Signal]:
     ruleset = config.rules if config.rules is not None else default_rules()
     signals = rule_signals(doc, ruleset, config.rule_timeout)
+    if config.promotion_pages:
+        signals += promotion_signals(doc, config.promotion_profile)
     if config.use_model:
         signals += model_signals(doc, config)
     return signals
