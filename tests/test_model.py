@@ -131,6 +131,15 @@ def test_span_candidates_stay_in_runs():
     assert all("," not in key[s:e] for s, e in spans)
 
 
+def test_bare_cai_ends_a_brand_but_not_a_word():
+    brand = fold("尽管如此,乐诚彩微软仍保留")
+    assert (brand.index("乐诚彩"), brand.index("乐诚彩") + 3) in span_candidates(brand)
+    # 博彩 / 体彩 / 精彩 end no brand, and 彩票 / 彩色 start the next word
+    for text in ("澳门博彩毛收入增长", "体彩中心公布", "一场精彩的比赛", "彩色电视机", "购买彩票"):
+        key = fold(text)
+        assert not [key[s:e] for s, e in span_candidates(key) if key[e - 1] == "彩"], text
+
+
 # --- behaviour on our own fixtures (no corpus text) -----------------------------
 
 HELD_OUT_LINES = [  # the brief's "new" brands are held out of training on purpose

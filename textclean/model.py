@@ -139,9 +139,15 @@ def featurize(keys: Sequence[str], n_features: int, ngram: tuple[int, int] = (1,
 # Morphemes that end gambling brand names; the key is case-folded so "app" is lower.
 SPAN_MORPHEMES = (
     "娱乐城", "娱乐场", "娱乐", "体育", "彩票", "棋牌", "电竞", "官网", "平台", "彩乐园", "乐园", "国际",
-    "会", "真人", "集团", "app", "游戏", "网投", "视讯", "老虎机", "捕鱼", "bet",
+    "会", "真人", "集团", "app", "游戏", "网投", "视讯", "老虎机", "捕鱼", "bet", "电子",
 )
-_MORPH = regex.compile("|".join(sorted(map(regex.escape, SPAN_MORPHEMES), key=len, reverse=True)))
+# Brands also end in a bare 彩 (乐诚彩, 杏彩); without it such a brand is never
+# a candidate. As a morpheme it only counts where it ends no common word:
+# not after 博/体/福 (博彩, 体彩 and 福彩 are news words) or 精/色/光…, not
+# before 票/色/虹/民… (the start of the next word). The lists are the
+# neighbours of 彩 in the news corpora.
+_CAI = "(?<![博体福精色多光五异喝出七溢剪炫水油华挂晶云])彩(?![票乐色虹纷缤灯电排斑旗霞带照蛋绘釉墨民礼妆铃信页印车球陶超头])"
+_MORPH = regex.compile("|".join(sorted(map(regex.escape, SPAN_MORPHEMES), key=len, reverse=True)) + "|" + _CAI)
 _RUN_TAIL = regex.compile(r"[\p{Han}a-z0-9]*\Z")  # the run part of a window's end
 MAX_STEM = 5
 
