@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 import textclean
 from conftest import is_subsequence
 from textclean.document import prepare
+from textclean import clean, clean_and_explain
 from textclean.rebuild import rebuild
 
 SPAM_PAGE = (
@@ -124,3 +125,32 @@ def test_spun_page_is_flagged_and_restored_only_when_asked():
 
 def test_clean_page_is_not_flagged_as_spun():
     assert not textclean.clean_and_explain("市政府今天公布新的交通计划,市民反应良好。").spun
+
+
+# Our own page: an article, then a reading list of other stories' blurbs.
+_ARTICLE = (
+    "市政府周二公布了新的公共交通规划，计划在未来五年内新增三条地铁线路，并对现有公交网络进行全面优化调整。\n"
+    "规划还提出，中心城区的公交专用道将增加一倍，高峰时段的发车间隔缩短到三分钟以内，以缓解通勤压力。\n"
+)
+_BLURBS = "新能源车企三季度销量创新高，多家企业上调全年目标。央行宣布下调存款准备金率，释放长期资金约一万亿元。"
+
+
+def test_reading_list_block_after_the_article_goes():
+    page = _ARTICLE + "\n延伸阅读\n\n" + _BLURBS + "\n\n本文来源：本报\n"
+    report = clean_and_explain(page)
+    assert _BLURBS not in report.cleaned
+    assert _ARTICLE.strip() in report.cleaned
+    why = {s.name for v in report.verdicts if _BLURBS in page[v.start : v.end] for s in v.signals}
+    assert why == {"reading-list-block"}
+
+
+def test_reading_list_block_ends_at_the_blank_line():
+    after = "记者还了解到，新线路的施工招标将于明年初启动，首条线路预计三年内建成通车。"
+    page = _ARTICLE + "Further Reading\n" + _BLURBS + "\n\n" + after + "\n"
+    out = clean(page)
+    assert _BLURBS not in out and after in out
+
+
+def test_reading_list_header_above_the_article_keeps_the_article():
+    page = "推荐阅读\n\n" + _ARTICLE
+    assert _ARTICLE.strip() in clean(page)

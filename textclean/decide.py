@@ -2,8 +2,8 @@
 
 Pass 2 follows jusText's idea of revising units by their neighbours: a short
 line between two spam lines is spam, a short header above a spam block is
-spam, and an auto-generated FAQ block (header, questions, echoed answers) is
-boilerplate. Each verdict keeps its pass-1 label (``first_label``).
+spam, an auto-generated FAQ block (header, questions, echoed answers) is
+boilerplate, and the block under a reading-list header is other articles. Each verdict keeps its pass-1 label (``first_label``).
 """
 from __future__ import annotations
 
@@ -27,6 +27,9 @@ _GRAMMAR_BEFORE = frozenset("如像似于到是和与在对用把被让给将从
 _GRAMMAR_AFTER = frozenset("的在是已将为等也都还就能可会")
 _QUESTION_END = ("?", "？")
 _FAQ_ECHO_CHARS = 20
+#: a reading-list header only starts a block of other articles' blurbs when
+#: the page's own article came before it: a line of prose this long
+_ARTICLE_LINE_CHARS = 50
 _HEADER_MAX_CHARS = 8
 _MIN_SPAM_BLOCK = 2
 _MAX_CONTEXT_RUN = 3
@@ -229,6 +232,34 @@ def _faq_context(doc: Document, lines: dict[int, _Unit]) -> None:
         after_question = question
 
 
+def _reading_list_context(doc: Document, lines: dict[int, _Unit]) -> None:
+    """After a reading-list header (Further Reading, 延伸阅读): the block up to the next blank line.
+
+    The block is other articles' headlines and blurbs, off-topic by
+    definition. Only when the page's article came first: a header above the
+    article ("更多" then the story) must not take the story with it.
+    """
+    headers = sorted(u.start for u in lines.values() if any(s.name == "reading-list-header" for s in u.signals))
+    if not headers:
+        return
+    first_prose = next(
+        (ln.index for ln in doc.lines
+         if ln.index not in lines and doc.visible_len(ln.start, ln.end) >= _ARTICLE_LINE_CHARS),
+        len(doc.lines),
+    )
+    for start in headers:
+        header = doc.line_at(start)
+        if header.index < first_prose:
+            continue
+        idx = header.index + 1
+        while idx < len(doc.lines) and doc.is_blank(doc.lines[idx]):
+            idx += 1
+        while idx < len(doc.lines) and not doc.is_blank(doc.lines[idx]):
+            if idx not in lines:
+                lines[idx] = _context_unit(doc, idx, "offtopic", "reading-list-block")
+            idx += 1
+
+
 def decide(doc: Document, signals: list[Signal], config: Config) -> list[Verdict]:
     """Verdicts for every unit the signals and their context condemn, in text order."""
     lines, sentences, spans = _pass1(doc, signals, config)
@@ -236,6 +267,7 @@ def decide(doc: Document, signals: list[Signal], config: Config) -> list[Verdict
     if config.context:
         _spam_context(doc, lines, config)
         _faq_context(doc, lines)
+        _reading_list_context(doc, lines)
     units = list(lines.values())
     for unit in list(sentences.values()) + spans:
         if doc.line_at(unit.start).index not in lines:
