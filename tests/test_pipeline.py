@@ -154,3 +154,12 @@ def test_reading_list_block_ends_at_the_blank_line():
 def test_reading_list_header_above_the_article_keeps_the_article():
     page = "推荐阅读\n\n" + _ARTICLE
     assert _ARTICLE.strip() in clean(page)
+
+
+@pytest.mark.parametrize("br", ["\n", "\r\n"])
+@pytest.mark.parametrize("final", [False, True])
+def test_cleaned_text_ends_like_the_input(br, final):
+    body = "正文第一句话写在这里，内容比较长一些。"
+    end = br if final else ""
+    for tail in (br + "相关文章", br + br + "相关文章", br + "相关文章" + br + "责任编辑:张三"):
+        assert clean(body + tail + end) == body + end

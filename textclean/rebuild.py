@@ -98,6 +98,14 @@ def kept_intervals(doc: Document, verdicts: Iterable[Verdict]) -> list[tuple[int
         pos = max(pos, e)
     if pos < len(doc.text):
         kept.append((pos, len(doc.text)))
+    elif kept and not doc.text.endswith(("\n", "\r")):
+        # the page's last lines went and the page did not end in a line
+        # break: neither does the cleaned text
+        s, e = kept[-1]
+        e -= 2 if doc.text.endswith("\r\n", s, e) else 1 if doc.text.endswith(("\n", "\r"), s, e) else 0
+        kept[-1] = (s, e)
+        if s == e:
+            kept.pop()
     return kept
 
 
