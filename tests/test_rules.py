@@ -95,3 +95,121 @@ def test_line_rules_judge_each_line_on_its_own_text(text):
     assert "相关文章" not in out
     assert out.strip() in {"-", "|"}
     assert textclean.clean(out) == out
+
+
+# ------------------------------------------------------------ prefilter ---
+
+# Fixture pages written for these tests: scraped furniture, spam, near misses,
+# Traditional and full-width forms, CR line ends.
+_PREFILTER_PAGES = [
+    "国家统计局今天发布数据显示,一季度国内生产总值同比增长5.3%。专家认为,消费回暖是主要原因。",
+    "您现在的位置:首页 > 财经 > 正文\n央行宣布下调存款准备金率。\n来源:新华社\n责任编辑:王明\n相关文章\n"
+    "上一篇:股市收盘\n分享到:\n阅读 120\n体育 / 足球 / 中超\n中国足球协会07-07 10:09\n",
+    "凯发娱乐官网 最新新闻\n皇冠体育app下载\n微信:abc12345 注册送88元彩金\n他说日韩在线一区二区三区麻豆视频更好。\n"
+    "039期福彩3d预测奖号:必出一码\n双色球计算公式精准必出号\n新葡京网址\n某某体育(中国)官方网站-登录入口\n",
+    "您現在的位置:首頁 > 體育 > 正文\n記者王小明/台北報導\n九遊會官網 今日頭條\n比賽結束。(圖/路透社)\n【放大字體】 【縮小字體】\n",
+    "首頁＞新聞＞正文\n世預賽 ／ 中國隊 ／ 武漢\n來源：中央社\nＬＩＮＥ ＩＤ：ｎｂａ１６８８１６８８\n第Ｂ１０版：體育\n",
+    "他在线上说明天见。位于城东的场馆今天开放,编者按语之外没有别的说明。\n三区两县的居民参加了活动。\n",
+    "AI News\nThe article body is currently shown in English by default.\nAI governanceArchive: May 2026\n"
+    "103 related articles\nRelated topics\nRead more\nMay 2026\nprevious: older story\n",
+    "<image>data:image/png;base64,iVBOR\n/enpproperty-->\n常见问题\nFAQ:\n想爆料?请拨打新闻热线0531-1234\n"
+    "第A3版:要闻\n站内搜索:\n网址:https://example.com/a\n时间:2022年07月1日 13:13\n",
+    "主队赢下比赛。(图/路透社)\n▲球员庆祝胜利。\n图丨现场画面\n两队握手致意。(编辑:宋皖媛)\n2008/4/17 中国时报\n"
+    "160 2023-03-14\n2023-10-04 13:38·百姓评车\n提示:请先登录再进行评论\n匿名匿名\n",
+    "-\r相关文章\r\n\r\n|\n\n上一篇\n• 评论0\n伸开剩余33%\n点击下一页继续\n",
+    "本站文章仅供参考,不代表本站观点。\n如有侵权请联系删除\n欢迎关注我们的公众号\n长按识别二维码\n百家乐真人视讯开户\n"
+    "发布日期:2024-12-02 点击次数:163\n官方网站 - 登录入口\n本文经授权转载自公众号「某某」\n头图来源于网络\n",
+    " \n\t\n",
+]
+
+
+def _signals(text: str, ruleset, prefilter: bool):
+    return rule_signals(prepare(text), ruleset, 2.0, prefilter=prefilter)
+
+
+def _units(pages):
+    """Each page, and each of its lines on its own."""
+    for page in pages:
+        yield page
+        yield from (line for line in page.splitlines() if line.strip())
+
+
+@pytest.mark.parametrize("text", list(_units(_PREFILTER_PAGES)))
+def test_prefilter_gives_the_same_signals(text):
+    rules = default_rules()
+    assert _signals(text, rules, True) == _signals(text, rules, False)
+
+
+def test_prefilter_skips_rules_and_fixtures_exercise_them():
+    prefiltered = [r for r in default_rules() if r.requires]
+    fired = {s.name for t in _units(_PREFILTER_PAGES) for s in _signals(t, RuleSet(tuple(prefiltered)), True)}
+    skipped = {r.id for r in prefiltered if not r.may_match(prepare(_PREFILTER_PAGES[0]).key)}
+    assert len(fired) >= len(prefiltered) * 3 // 4, sorted({r.id for r in prefiltered} - fired)
+    assert len(skipped) >= len(prefiltered) // 2
+
+
+def test_prefilter_never_changes_a_rule_example():
+    for rule, text, _ in iter_examples(default_rules()):
+        one = RuleSet((rule,))
+        assert _signals(text, one, True) == _signals(text, one, False), (rule.id, text)
+
+
+def test_every_match_example_holds_a_required_string():
+    # a requires that misses a real match would silently lose it
+    for rule in default_rules():
+        for text in rule.match if rule.requires else ():
+            assert any(s in prepare(text).key for s in rule.requires), (rule.id, text)
+
+
+def test_requires_is_folded_and_expands_lists(tmp_path):
+    path = _write(
+        tmp_path,
+        """
+[lists]
+my_brands = ["宇宙娛樂", "銀河彩票"]
+[[rule]]
+id = "my-brand"
+label = "spam"
+scope = "span"
+pattern = '\\L<my_brands>'
+requires = ['\\L<my_brands>']
+match = ["今天宇宙娱乐上线"]
+no_match = ["宇宙探索"]
+[[rule]]
+id = "my-contact"
+label = "spam"
+scope = "line"
+pattern = 'telegram\\s*:\\s*\\w+'
+requires = ['TELEGRAM', '\\L<spam_brands>']
+match = ["Telegram: abc"]
+no_match = ["电报"]
+""",
+    )
+    rules = load_rules(path, include_default=False)
+    assert set(rules.get("my-brand").requires) == {"宇宙娱乐", "银河彩票"}
+    contact = rules.get("my-contact")
+    assert contact.requires[0] == "telegram" and "九游会" in contact.requires
+    assert contact.may_match(prepare("TELEGRAM: x").key) and not contact.may_match(prepare("电报").key)
+
+
+@pytest.mark.parametrize(
+    "requires,message",
+    [
+        ("'位置'", "requires must be a non-empty array"),
+        ("[]", "requires must be a non-empty array"),
+        ("['位置', 3]", "requires must be a non-empty array"),
+        ("['']", "requires must be a non-empty array"),
+        ("['\\L<nolist>']", "requires uses undefined list 'nolist'"),
+        ("['正文']", "match example '您的位置:首页' contains none of the required strings"),
+        ("[" + ", ".join(f"'w{i}'" for i in range(1001)) + ", '位置']", "requires names 1002 strings"),
+    ],
+)
+def test_bad_requires_is_refused(tmp_path, requires, message):
+    path = _write(
+        tmp_path,
+        f"[[rule]]\nid = 'x'\nlabel='boilerplate'\nscope='line'\npattern='位置:'\nrequires = {requires}\n"
+        "match = ['您的位置:首页']\n",
+    )
+    with pytest.raises(RuleError) as err:
+        load_rules(path, include_default=False)
+    assert str(path) in str(err.value) and "rule 'x'" in str(err.value) and message in str(err.value)

@@ -93,14 +93,34 @@ def _signal_for(rule: Rule, doc: Document, start: int, end: int, edges) -> Signa
     return Signal("rule", rule.id, rule.label, 1.0, s, e, rule.scope)
 
 
-def rule_signals(doc: Document, ruleset: RuleSet, seconds_per_mb: float) -> list[Signal]:
-    """One Signal per (rule, unit) the rule fires on."""
+def _prefilter(key: str):
+    """``rule -> may it match key``, checking each distinct ``requires`` once (rules share lists)."""
+    known: dict[tuple[str, ...], bool] = {}
+
+    def may_match(rule: Rule) -> bool:
+        if rule.requires not in known:
+            known[rule.requires] = rule.may_match(key)
+        return known[rule.requires]
+
+    return may_match
+
+
+def rule_signals(doc: Document, ruleset: RuleSet, seconds_per_mb: float, *, prefilter: bool = True) -> list[Signal]:
+    """One Signal per (rule, unit) the rule fires on.
+
+    A rule whose ``requires`` strings are all absent from the key cannot match
+    and is skipped; ``prefilter=False`` runs every pattern anyway (the tests
+    compare the two).
+    """
     if not doc.text:
         return []
     timeout = _timeout(seconds_per_mb, doc.key)
     edges = _edge_lines(doc)
+    may_match = _prefilter(doc.key) if prefilter else None
     out: list[Signal] = []
     for rule in ruleset:
+        if may_match is not None and not may_match(rule):
+            continue
         seen: set[tuple[int, int]] = set()
         for start, end in _matches(rule, doc, timeout):
             sig = _signal_for(rule, doc, start, end, edges)
