@@ -131,21 +131,16 @@ def _tokens(key: str) -> tuple[np.ndarray, np.ndarray]:
     return pos, val
 
 
-def featurize(key: str, starts: Sequence[int] | np.ndarray, ends: Sequence[int] | np.ndarray) -> "csr_matrix":
-    """Hashed token unigram + bigram counts for each unit ``key[starts[i]:ends[i]]``.
-
-    Units must not overlap and must be sorted. Returns an ``(n_units, N_FEATURES)``
-    CSR matrix of float32 counts. The same function featurises training text, so
-    training and scoring cannot drift.
-    """
-    from scipy.sparse import csr_matrix
-
+def _token_features(
+    key: str, starts: Sequence[int] | np.ndarray, ends: Sequence[int] | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Unit row and hashed feature column of every token unigram and in-unit bigram (repeats kept)."""
     starts = np.asarray(starts, dtype=np.int64)
     ends = np.asarray(ends, dtype=np.int64)
     n = len(starts)
     pos, val = _tokens(key)
     if n == 0 or pos.size == 0:
-        return csr_matrix((n, N_FEATURES), dtype=np.float32)
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     unit = np.searchsorted(starts, pos, side="right") - 1
     inside = (unit >= 0) & (pos < ends[np.clip(unit, 0, n - 1)])
     pos, val, unit = pos[inside], val[inside], unit[inside]
@@ -154,12 +149,29 @@ def featurize(key: str, starts: Sequence[int] | np.ndarray, ends: Sequence[int] 
     same = unit[1:] == unit[:-1]
     bi_val = val[:-1] * _BIGRAM_MUL + (val[1:] ^ np.uint64(0x2545F4914F6CDD1D))
     bi = (_mix(bi_val)[same] >> shift).astype(np.int64)
-    rows = np.concatenate((unit, unit[:-1][same]))
-    cols = np.concatenate((uni, bi))
+    return np.concatenate((unit, unit[:-1][same])), np.concatenate((uni, bi))
+
+
+def _count_matrix(rows: np.ndarray, cols: np.ndarray, n: int) -> "csr_matrix":
+    from scipy.sparse import csr_matrix
+
+    if rows.size == 0:
+        return csr_matrix((n, N_FEATURES), dtype=np.float32)
     data = np.ones(rows.size, dtype=np.float32)
     mat = csr_matrix((data, (rows, cols)), shape=(n, N_FEATURES), dtype=np.float32)
     mat.sum_duplicates()
     return mat
+
+
+def featurize(key: str, starts: Sequence[int] | np.ndarray, ends: Sequence[int] | np.ndarray) -> "csr_matrix":
+    """Hashed token unigram + bigram counts for each unit ``key[starts[i]:ends[i]]``.
+
+    Units must not overlap and must be sorted. Returns an ``(n_units, N_FEATURES)``
+    CSR matrix of float32 counts. The same function featurises training text, so
+    training and scoring cannot drift.
+    """
+    rows, cols = _token_features(key, starts, ends)
+    return _count_matrix(rows, cols, len(starts))
 
 
 def token_counts(key: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -306,6 +318,27 @@ def _group_sums(X: "csr_matrix", groups: np.ndarray) -> "csr_matrix":
     return (P @ X)[groups]
 
 
+@dataclass(frozen=True)
+class _LeaveOneOut:
+    """Per-unit sums behind the leave-one-out features (either backend computes them).
+
+    ``x`` is a unit, ``g`` the unit with its verbatim copies, ``d`` the whole
+    document; ``*_w`` are TF-IDF weighted, the rest raw counts.
+    """
+
+    x_sq_w: np.ndarray  # |x_w|²
+    x_rest_w: np.ndarray  # x_w · (d_w - g_w)
+    rest_sq_w: np.ndarray  # |d_w - g_w|²
+    x_norm: np.ndarray  # |x| + eps
+    r_norm: np.ndarray  # |d - g| + eps
+    raw: np.ndarray  # topic logits x @ W
+    graw: np.ndarray  # topic logits g @ W
+    top3: np.ndarray  # mean of the 3 best cosines with other units
+
+
+_EPS = 1e-9
+
+
 def unit_features(
     X: "csr_matrix", model: TopicModel, n_tokens: np.ndarray, groups: np.ndarray | None = None
 ) -> np.ndarray:
@@ -315,40 +348,56 @@ def unit_features(
     verbatim copies (*groups*; a spammer may paste the same sentence twice),
     the rest of unit i is ``d - g_i``, so dot products and norms of the rest
     follow from ``x_i·d``, ``x_i·g_i``, ``g_i·d`` and ``|g_i|²``.
+
+    This is the sparse formulation (any size); :func:`score_units` takes the
+    dense one for small windows, which gives the same numbers.
     """
     n = X.shape[0]
     if n == 0:
         return np.zeros((0, len(FEATURE_NAMES)))
     if groups is None:
         groups = np.arange(n)
-    eps = 1e-9
+    return _features(_sparse_sums(X, model, groups), model, n_tokens, groups)
+
+
+def _sparse_sums(X: "csr_matrix", model: TopicModel, groups: np.ndarray) -> _LeaveOneOut:
     G = _group_sums(X, groups)
-    # lexical: TF-IDF cosine with the rest
     idf = model.idf[None, :]
     Xw = X.multiply(idf).tocsr()
     Gw = G.multiply(idf).tocsr()
     dw = np.asarray(Xw.sum(axis=0)).ravel()
     x_sq = np.asarray(Xw.multiply(Xw).sum(axis=1)).ravel()
     x_rest = np.asarray(Xw @ dw).ravel() - np.asarray(Xw.multiply(Gw).sum(axis=1)).ravel()
-    rest_sq = _rest_sq(Gw, dw)
-    lex = np.clip(x_rest / (np.sqrt(x_sq * rest_sq) + eps), 0.0, 1.0)
+    d = np.asarray(X.sum(axis=0)).ravel()
+    return _LeaveOneOut(
+        x_sq_w=x_sq,
+        x_rest_w=x_rest,
+        rest_sq_w=_rest_sq(Gw, dw),
+        x_norm=np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel()) + _EPS,
+        r_norm=np.sqrt(_rest_sq(G, d)) + _EPS,
+        raw=model.topic_logits(X),
+        graw=model.topic_logits(G),
+        top3=_top_similarity(Xw, x_sq, 3, groups),
+    )
+
+
+def _features(s: _LeaveOneOut, model: TopicModel, n_tokens: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    n = len(n_tokens)
+    eps = _EPS
+    # lexical: TF-IDF cosine with the rest
+    lex = np.clip(s.x_rest_w / (np.sqrt(s.x_sq_w * s.rest_sq_w) + eps), 0.0, 1.0)
     judged = n_tokens >= MIN_UNIT_TOKENS
     med = float(np.median(lex[judged] if judged.any() else lex))
     lex_rel = np.log((lex + 0.01) / (med + 0.01))
     # topic: linear model on l2-normalised counts; rest logits by subtraction
-    raw = model.topic_logits(X)
-    graw = model.topic_logits(G)
-    d = np.asarray(X.sum(axis=0)).ravel()
-    x_norm = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel()) + eps
-    r_norm = np.sqrt(_rest_sq(G, d)) + eps
-    p = _softmax(raw / x_norm[:, None] + model.b)
-    q = _softmax((raw.sum(axis=0)[None, :] - graw) / r_norm[:, None] + model.b)
+    p = _softmax(s.raw / s.x_norm[:, None] + model.b)
+    q = _softmax((s.raw.sum(axis=0)[None, :] - s.graw) / s.r_norm[:, None] + model.b)
     agree = np.log((p * q).sum(axis=1) + 1e-6)
     k_rest = q.argmax(axis=1)
     unit_pref = np.log(p.max(axis=1) + 1e-6) - np.log(p[np.arange(n), k_rest] + 1e-6)
     g_tokens = np.bincount(groups, weights=n_tokens)[groups]
     rest_tokens = n_tokens.sum() - g_tokens
-    top3 = _top_similarity(Xw, x_sq, 3, groups)
+    top3 = s.top3
     # how much the rest believes in the unit's own topic: a confident sports
     # sentence in a tech article gets almost no sports mass from the rest
     rest_on_unit = np.log(q[np.arange(n), p.argmax(axis=1)] + 1e-6)
@@ -379,7 +428,11 @@ def _rest_sq(G: "csr_matrix", d: np.ndarray) -> np.ndarray:
     """|d - g_i|² for every row g_i of *G*."""
     g_d = np.asarray(G @ d).ravel()
     g_sq = np.asarray(G.multiply(G).sum(axis=1)).ravel()
-    return np.maximum(float(d @ d) - 2 * g_d + g_sq, 0.0)
+    return _rest_sq_from(g_d, g_sq, float(d @ d))
+
+
+def _rest_sq_from(g_d: np.ndarray, g_sq: np.ndarray, d_sq: float) -> np.ndarray:
+    return np.maximum(d_sq - 2 * g_d + g_sq, 0.0)
 
 
 #: above this many units the pairwise similarity (n² floats) is skipped
@@ -396,12 +449,134 @@ def _top_similarity(Xw: "csr_matrix", x_sq: np.ndarray, k: int, groups: np.ndarr
     n = Xw.shape[0]
     if n <= 1 or n > _MAX_PAIRWISE_UNITS:  # huge pages: no evidence rather than O(n²) time and memory
         return np.zeros(n)
+    return _top_of(np.asarray((Xw @ Xw.T).todense()), x_sq, k, groups)
+
+
+def _top_of(dots: np.ndarray, x_sq: np.ndarray, k: int, groups: np.ndarray) -> np.ndarray:
+    """Mean of the *k* largest cosines per row, given the unit dot products."""
+    n = dots.shape[0]
     norm = np.sqrt(x_sq) + 1e-9
-    S = np.asarray((Xw @ Xw.T).todense()) / norm[:, None] / norm[None, :]
+    S = dots / norm[:, None] / norm[None, :]
     S[groups[:, None] == groups[None, :]] = 0.0  # self and verbatim copies
     kk = min(k, n - 1)
     top = -np.partition(-S, kk - 1, axis=1)[:, :kk]
     return top.mean(axis=1)
+
+
+# ------------------------------------------------------- dense small path ---
+#
+# A page has a few dozen units and a few thousand distinct features: scipy's
+# per-call overhead (~40 calls per document) then costs far more than the
+# arithmetic. The dense path works on units × the document's own features and
+# repeats every float32 sum in the order the sparse path adds it (scipy adds
+# a CSR row in column order, ``sum(axis=1)`` pairwise via ``np.add.reduceat``,
+# ``sum(axis=0)`` row after row), so both paths give the same floats; only
+# the float64 topic logits may differ in the last bits (BLAS order).
+
+#: largest units × distinct-features matrix scored densely; beyond it the
+#: sparse path is both leaner (memory grows with nonzeros) and no slower
+_MAX_DENSE_CELLS = 1 << 19
+#: count sums stay exact in float32 (order-free) below this
+_EXACT_F32 = float(1 << 24)
+
+
+def _dense_sums(
+    rows: np.ndarray, cols: np.ndarray, n: int, model: TopicModel, groups: np.ndarray
+) -> _LeaveOneOut | None:
+    """The leave-one-out sums on a dense units × used-features matrix, or None
+    when the window is too big for it (or too big for exact float32 counts)."""
+    feats, local = np.unique(cols, return_inverse=True)
+    f = feats.size
+    if f == 0 or n * f > _MAX_DENSE_CELLS:
+        return None
+    cells, counts = np.unique(rows * f + local.reshape(-1), return_counts=True)
+    X = np.zeros((n, f), dtype=np.float32)
+    X.flat[cells] = counts
+    d = X.sum(axis=0, dtype=np.float64)
+    if float(d @ d) >= _EXACT_F32:
+        return None  # some count sum would round in float32: its order would matter
+    d = d.astype(np.float32)
+    G = X if int(groups.max()) + 1 == n else _dense_group_sums(X, groups)
+    idf = model.idf[feats]
+    Xw, Gw = X * idf, G * idf
+    present = X > 0
+    dw = np.add.accumulate(Xw, axis=0)[-1]  # the sparse path adds units in order
+    x_sq = _pairwise_row_sums(Xw * Xw, present)
+    g_sq_w = x_sq if G is X else _pairwise_row_sums(Gw * Gw, G > 0)
+    x_g_w = x_sq if G is X else _pairwise_row_sums(Xw * Gw, present)
+    x_rest = _ordered_row_sums(Xw * dw) - x_g_w
+    rest_sq_w = _rest_sq_from(_ordered_row_sums(Gw * dw), g_sq_w, _full_sq(dw, feats))
+    # counts are small integers: their float32 sums are exact in any order
+    x_cnt_sq = (X * X).sum(axis=1)
+    g_cnt_sq = x_cnt_sq if G is X else (G * G).sum(axis=1)
+    W = model.W[feats]
+    raw = X.astype(np.float64) @ W
+    return _LeaveOneOut(
+        x_sq_w=x_sq,
+        x_rest_w=x_rest,
+        rest_sq_w=rest_sq_w,
+        x_norm=np.sqrt(x_cnt_sq) + _EPS,
+        r_norm=np.sqrt(_rest_sq_from(G @ d, g_cnt_sq, float(d @ d))) + _EPS,
+        raw=raw,
+        graw=raw if G is X else G.astype(np.float64) @ W,
+        top3=_dense_top_similarity(Xw, x_sq, 3, groups),
+    )
+
+
+def _dense_group_sums(X: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    sums = np.zeros((int(groups.max()) + 1, X.shape[1]), dtype=np.float32)
+    np.add.at(sums, groups, X)  # exact: integer counts
+    return sums[groups]
+
+
+def _ordered_row_sums(A: np.ndarray) -> np.ndarray:
+    """Row sums added left to right, as a CSR matrix-vector product adds them."""
+    return np.add.accumulate(A, axis=1)[:, -1]
+
+
+def _pairwise_row_sums(A: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Row sums of the stored entries as scipy's CSR ``sum(axis=1)`` forms them."""
+    per_row = present.sum(axis=1)
+    out = np.zeros(A.shape[0], dtype=A.dtype)
+    stored = np.flatnonzero(per_row)
+    if stored.size:
+        starts = (np.cumsum(per_row) - per_row)[stored]
+        out[stored] = np.add.reduceat(A[present], starts)
+    return out
+
+
+def _full_sq(dw: np.ndarray, feats: np.ndarray) -> float:
+    """``dw @ dw`` over the full feature space, as the sparse path's BLAS dot adds it."""
+    full = np.zeros(N_FEATURES, dtype=dw.dtype)
+    full[feats] = dw
+    return float(full @ full)
+
+
+def _dense_top_similarity(Xw: np.ndarray, x_sq: np.ndarray, k: int, groups: np.ndarray) -> np.ndarray:
+    """:func:`_top_similarity` with the unit dot products taken from a compact CSR
+    (same column order, so the same float32 sums; one product, no n × features³)."""
+    from scipy.sparse import csr_matrix
+
+    n = Xw.shape[0]
+    if n <= 1 or n > _MAX_PAIRWISE_UNITS:
+        return np.zeros(n)
+    A = csr_matrix(Xw)
+    return _top_of((A @ A.T).toarray(), x_sq, k, groups)
+
+
+def _unit_features_for(
+    key: str, starts: np.ndarray, ends: np.ndarray, model: TopicModel, n_tokens: np.ndarray
+) -> np.ndarray:
+    """Leave-one-out features of the units ``key[starts[i]:ends[i]]``: dense when small."""
+    n = len(starts)
+    if n == 0:
+        return np.zeros((0, len(FEATURE_NAMES)))
+    groups = _copies(key, starts, ends)
+    rows, cols = _token_features(key, starts, ends)
+    sums = _dense_sums(rows, cols, n, model, groups)
+    if sums is None:
+        return unit_features(_count_matrix(rows, cols, n), model, n_tokens, groups)
+    return _features(sums, model, n_tokens, groups)
 
 
 def _combine(F: np.ndarray, model: TopicModel) -> np.ndarray:
@@ -423,12 +598,15 @@ def _copies(key: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return out.astype(np.int64)
 
 
-def score_units(text: str, key: str, seg: "Segmentation", *, model: TopicModel | None = None) -> CoherenceResult:
+def score_units(
+    text: str, key: str, seg: "Segmentation", *, model: TopicModel | None = None, reference: bool = False
+) -> CoherenceResult:
     """Off-topic probability of every sentence and line of one document.
 
     *key* is ``normalize.fold(text)`` (same length, so offsets agree); scoring
     reads only the key. Sentences and lines are each scored against the rest
-    of the document without them.
+    of the document without them. *reference* forces the plain sparse
+    formulation (the oracle the fast path is tested against).
     """
     if len(key) != len(text):
         raise ValueError("key must be the folding key of text (same length)")
@@ -437,12 +615,14 @@ def score_units(text: str, key: str, seg: "Segmentation", *, model: TopicModel |
     s_end = np.array([s.end for s in seg.sentences], dtype=np.int64)
     l_start = np.array([ln.start for ln in seg.lines], dtype=np.int64)
     l_end = np.array([ln.end for ln in seg.lines], dtype=np.int64)
-    Xs = featurize(key, s_start, s_end)
-    Xl = featurize(key, l_start, l_end)
     ts = token_counts(key, s_start, s_end)
     tl = token_counts(key, l_start, l_end)
-    Fs = unit_features(Xs, model, ts, _copies(key, s_start, s_end))
-    Fl = unit_features(Xl, model, tl, _copies(key, l_start, l_end))
+    if reference:
+        Fs = unit_features(featurize(key, s_start, s_end), model, ts, _copies(key, s_start, s_end))
+        Fl = unit_features(featurize(key, l_start, l_end), model, tl, _copies(key, l_start, l_end))
+    else:
+        Fs = _unit_features_for(key, s_start, s_end, model, ts)
+        Fl = _unit_features_for(key, l_start, l_end, model, tl)
     ps = np.where(ts > 0, _combine(Fs, model), 0.0)
     pl = np.where(tl > 0, _combine(Fl, model), 0.0)
     return CoherenceResult(ps, pl, Fs, Fl, ts, tl, int(ts.sum()))
