@@ -114,7 +114,7 @@ def test_unit_scores_do_not_depend_on_batching(monkeypatch):
     assert head.proba([], 1 << 10, (1, 3)).shape == (0,)
 
 
-# --------------------------------------------------- coherence dense path ---
+# --------------------------------------------------- coherence compact path
 # Sentences written for this test (no corpus text): three topics, so documents
 # mix on- and off-topic units; repeats exercise the verbatim-copy groups.
 _TOPIC_SENTENCES = {
@@ -182,26 +182,26 @@ def _assert_same_scores(text: str) -> None:
     assert np.array_equal(fast.features_lines[:, lexical], plain.features_lines[:, lexical])
 
 
-def test_coherence_dense_path_equals_sparse_formulation(monkeypatch):
+def test_coherence_compact_path_equals_sparse_formulation(monkeypatch):
     from textclean import coherence
 
     used = []
-    dense = coherence._dense_sums
-    monkeypatch.setattr(coherence, "_dense_sums", lambda *a: used.append(1) or dense(*a))
+    compact = coherence._compact_sums
+    monkeypatch.setattr(coherence, "_compact_sums", lambda *a: used.append(1) or compact(*a))
     for text in _coherence_docs(13, 60):
         _assert_same_scores(text)
     assert len(used) > 100  # the fast path was actually taken
 
 
-def test_coherence_sparse_fallback_for_big_windows(monkeypatch):
+def test_coherence_sparse_fallback_when_counts_are_large(monkeypatch):
     from textclean import coherence
 
-    monkeypatch.setattr(coherence, "_MAX_DENSE_CELLS", 50)  # every window "too big": the sparse path
+    monkeypatch.setattr(coherence, "_EXACT_F32", 0.0)  # every window "too big" for float32 counts: the sparse path
     for text in _coherence_docs(17, 10):
         _assert_same_scores(text)
 
 
-def test_coherence_dense_path_pairwise_cap(monkeypatch):
+def test_coherence_compact_path_pairwise_cap(monkeypatch):
     from textclean import coherence
 
     monkeypatch.setattr(coherence, "_MAX_PAIRWISE_UNITS", 4)  # top-3 similarity skipped on both paths

@@ -349,8 +349,8 @@ def unit_features(
     the rest of unit i is ``d - g_i``, so dot products and norms of the rest
     follow from ``x_i·d``, ``x_i·g_i``, ``g_i·d`` and ``|g_i|²``.
 
-    This is the sparse formulation (any size); :func:`score_units` takes the
-    dense one for small windows, which gives the same numbers.
+    This is the sparse formulation; :func:`score_units` takes the compact one
+    (:func:`_compact_sums`), which gives the same numbers.
     """
     n = X.shape[0]
     if n == 0:
@@ -463,117 +463,162 @@ def _top_of(dots: np.ndarray, x_sq: np.ndarray, k: int, groups: np.ndarray) -> n
     return top.mean(axis=1)
 
 
-# ------------------------------------------------------- dense small path ---
+# ------------------------------------------------------------ compact path ---
 #
 # A page has a few dozen units and a few thousand distinct features: scipy's
 # per-call overhead (~40 calls per document) then costs far more than the
-# arithmetic. The dense path works on units × the document's own features and
-# repeats every float32 sum in the order the sparse path adds it (scipy adds
-# a CSR row in column order, ``sum(axis=1)`` pairwise via ``np.add.reduceat``,
-# ``sum(axis=0)`` row after row), so both paths give the same floats; only
-# the float64 topic logits may differ in the last bits (BLAS order).
+# arithmetic. The compact path numbers the document's own features 0..f-1
+# (np.unique) and keeps each matrix as its stored entries in row-major order,
+# i.e. the CSR arrays without the scipy objects. Every float32 sum is formed
+# the way the sparse path forms it (a CSR row times a vector: left to right;
+# ``sum(axis=1)``: pairwise, by ``np.add.reduceat``; ``sum(axis=0)``: unit
+# after unit), so both paths give the same floats. Memory stays linear in the
+# tokens, whatever the window size.
 
-#: largest units × distinct-features matrix scored densely; beyond it the
-#: sparse path is both leaner (memory grows with nonzeros) and no slower
-_MAX_DENSE_CELLS = 1 << 19
-#: count sums stay exact in float32 (order-free) below this
+#: count sums stay exact in float32 (so their order is free) below this
 _EXACT_F32 = float(1 << 24)
 
 
-def _dense_sums(
+@dataclass(frozen=True)
+class _Entries:
+    """Stored entries of a units × features matrix, row-major (CSR order)."""
+
+    row: np.ndarray
+    col: np.ndarray
+    val: np.ndarray  # float32 counts
+    n: int
+
+    def starts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rows with entries and the offset of each one's first entry."""
+        per_row = np.bincount(self.row, minlength=self.n)
+        stored = np.flatnonzero(per_row)
+        return stored, (np.cumsum(per_row) - per_row)[stored]
+
+    def pairwise_row_sums(self, values: np.ndarray) -> np.ndarray:
+        """Row sums of *values* (one per entry) as scipy's CSR ``sum(axis=1)`` adds them."""
+        out = np.zeros((self.n,) + values.shape[1:], dtype=values.dtype)
+        stored, first = self.starts()
+        if stored.size:
+            out[stored] = np.add.reduceat(values, first, axis=0)
+        return out
+
+    def ordered_row_sums(self, values: np.ndarray) -> np.ndarray:
+        """Row sums added left to right, as a CSR matrix-vector product adds them."""
+        out = np.zeros(self.n, dtype=values.dtype)
+        np.add.at(out, self.row, values)  # unbuffered: entries added in array order
+        return out
+
+
+def _compact_sums(
     rows: np.ndarray, cols: np.ndarray, n: int, model: TopicModel, groups: np.ndarray
 ) -> _LeaveOneOut | None:
-    """The leave-one-out sums on a dense units × used-features matrix, or None
-    when the window is too big for it (or too big for exact float32 counts)."""
+    """The leave-one-out sums on the document's compact feature index, or None
+    when a count sum would not be exact in float32 (then its order would matter)."""
     feats, local = np.unique(cols, return_inverse=True)
     f = feats.size
-    if f == 0 or n * f > _MAX_DENSE_CELLS:
+    if f == 0:
         return None
     cells, counts = np.unique(rows * f + local.reshape(-1), return_counts=True)
-    X = np.zeros((n, f), dtype=np.float32)
-    X.flat[cells] = counts
-    d = X.sum(axis=0, dtype=np.float64)
-    if float(d @ d) >= _EXACT_F32:
-        return None  # some count sum would round in float32: its order would matter
-    d = d.astype(np.float32)
-    G = X if int(groups.max()) + 1 == n else _dense_group_sums(X, groups)
+    X = _Entries(cells // f, cells % f, counts.astype(np.float32), n)
+    d = np.bincount(X.col, weights=X.val, minlength=f)  # float64, exact
+    d_sq = float(d @ d)
+    if d_sq >= _EXACT_F32:
+        return None
+    G = X if int(groups.max()) + 1 == n else _group_entries(X, groups, f)
     idf = model.idf[feats]
-    Xw, Gw = X * idf, G * idf
-    present = X > 0
-    dw = np.add.accumulate(Xw, axis=0)[-1]  # the sparse path adds units in order
-    x_sq = _pairwise_row_sums(Xw * Xw, present)
-    g_sq_w = x_sq if G is X else _pairwise_row_sums(Gw * Gw, G > 0)
-    x_g_w = x_sq if G is X else _pairwise_row_sums(Xw * Gw, present)
-    x_rest = _ordered_row_sums(Xw * dw) - x_g_w
-    rest_sq_w = _rest_sq_from(_ordered_row_sums(Gw * dw), g_sq_w, _full_sq(dw, feats))
-    # counts are small integers: their float32 sums are exact in any order
-    x_cnt_sq = (X * X).sum(axis=1)
-    g_cnt_sq = x_cnt_sq if G is X else (G * G).sum(axis=1)
+    xw, gw = X.val * idf[X.col], G.val * idf[G.col]
+    dw = np.zeros(f, dtype=np.float32)
+    np.add.at(dw, X.col, xw)  # the sparse path adds unit after unit
+    x_sq = X.pairwise_row_sums(xw * xw)
+    if G is X:
+        g_sq_w = x_g_w = x_sq
+    else:
+        g_sq_w = G.pairwise_row_sums(gw * gw)
+        x_g_w = X.pairwise_row_sums(xw * gw[np.searchsorted(G.row * f + G.col, cells)])
+    x_rest = X.ordered_row_sums(xw * dw[X.col]) - x_g_w
+    rest_sq_w = _rest_sq_from(G.ordered_row_sums(gw * dw[G.col]), g_sq_w, _full_sq(dw, feats))
+    # counts are small integers: exact in float64 and in float32, in any order
+    g_d = np.bincount(G.row, weights=G.val * d[G.col], minlength=n).astype(np.float32)
+    g_cnt_sq = np.bincount(G.row, weights=G.val * G.val, minlength=n).astype(np.float32)
+    x_cnt_sq = g_cnt_sq if G is X else np.bincount(X.row, weights=X.val * X.val, minlength=n).astype(np.float32)
     W = model.W[feats]
-    raw = X.astype(np.float64) @ W
+    raw = _logits(X, W)
     return _LeaveOneOut(
         x_sq_w=x_sq,
         x_rest_w=x_rest,
         rest_sq_w=rest_sq_w,
         x_norm=np.sqrt(x_cnt_sq) + _EPS,
-        r_norm=np.sqrt(_rest_sq_from(G @ d, g_cnt_sq, float(d @ d))) + _EPS,
+        r_norm=np.sqrt(_rest_sq_from(g_d, g_cnt_sq, d_sq)) + _EPS,
         raw=raw,
-        graw=raw if G is X else G.astype(np.float64) @ W,
-        top3=_dense_top_similarity(Xw, x_sq, 3, groups),
+        graw=raw if G is X else _logits(G, W),
+        top3=_compact_top_similarity(X, xw, f, x_sq, 3, groups),
     )
 
 
-def _dense_group_sums(X: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    sums = np.zeros((int(groups.max()) + 1, X.shape[1]), dtype=np.float32)
-    np.add.at(sums, groups, X)  # exact: integer counts
-    return sums[groups]
+def _group_entries(X: _Entries, groups: np.ndarray, f: int) -> _Entries:
+    """Row i = sum of the rows of *X* in i's group (exact: integer counts)."""
+    cells, inverse = np.unique(groups[X.row] * f + X.col, return_inverse=True)
+    g_val = np.bincount(inverse.reshape(-1), weights=X.val, minlength=cells.size).astype(np.float32)
+    g_row, g_col = cells // f, cells % f
+    per_group = np.bincount(g_row, minlength=int(groups.max()) + 1)
+    first = np.cumsum(per_group) - per_group
+    length = per_group[groups]  # entries of each unit's group, gathered unit by unit
+    offset = np.repeat(first[groups] - (np.cumsum(length) - length), length)
+    take = offset + np.arange(offset.size)
+    return _Entries(np.repeat(np.arange(X.n), length), g_col[take], g_val[take], X.n)
 
 
-def _ordered_row_sums(A: np.ndarray) -> np.ndarray:
-    """Row sums added left to right, as a CSR matrix-vector product adds them."""
-    return np.add.accumulate(A, axis=1)[:, -1]
-
-
-def _pairwise_row_sums(A: np.ndarray, present: np.ndarray) -> np.ndarray:
-    """Row sums of the stored entries as scipy's CSR ``sum(axis=1)`` forms them."""
-    per_row = present.sum(axis=1)
-    out = np.zeros(A.shape[0], dtype=A.dtype)
-    stored = np.flatnonzero(per_row)
+def _logits(X: _Entries, W: np.ndarray) -> np.ndarray:
+    """``X @ W`` (W already on the compact index), rows added left to right like scipy's."""
+    out = np.zeros((X.n, W.shape[1]))
+    stored, first = X.starts()
     if stored.size:
-        starts = (np.cumsum(per_row) - per_row)[stored]
-        out[stored] = np.add.reduceat(A[present], starts)
+        out[stored] = np.add.reduceat(X.val.astype(np.float64)[:, None] * W[X.col], first, axis=0)
     return out
 
 
+_scratch = threading.local()
+
+
 def _full_sq(dw: np.ndarray, feats: np.ndarray) -> float:
-    """``dw @ dw`` over the full feature space, as the sparse path's BLAS dot adds it."""
-    full = np.zeros(N_FEATURES, dtype=dw.dtype)
+    """``dw @ dw`` over the full feature space, as the sparse path's BLAS dot adds it
+    (the dot's lanes depend on absolute positions, so the zeros stay in place)."""
+    full = getattr(_scratch, "full", None)
+    if full is None:
+        full = _scratch.full = np.zeros(N_FEATURES, dtype=np.float32)
     full[feats] = dw
-    return float(full @ full)
+    try:
+        return float(full @ full)
+    finally:
+        full[feats] = 0.0
 
 
-def _dense_top_similarity(Xw: np.ndarray, x_sq: np.ndarray, k: int, groups: np.ndarray) -> np.ndarray:
-    """:func:`_top_similarity` with the unit dot products taken from a compact CSR
-    (same column order, so the same float32 sums; one product, no n × features³)."""
+def _compact_top_similarity(
+    X: _Entries, xw: np.ndarray, f: int, x_sq: np.ndarray, k: int, groups: np.ndarray
+) -> np.ndarray:
+    """:func:`_top_similarity` on a CSR of the compact index (same column order:
+    the same float32 dot products). One scipy product stays: the pure-numpy
+    ways to add each pair's terms in the same order were slower on real pages."""
     from scipy.sparse import csr_matrix
 
-    n = Xw.shape[0]
+    n = X.n
     if n <= 1 or n > _MAX_PAIRWISE_UNITS:
         return np.zeros(n)
-    A = csr_matrix(Xw)
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(X.row, minlength=n))))
+    A = csr_matrix((xw, X.col, indptr), shape=(n, f))
     return _top_of((A @ A.T).toarray(), x_sq, k, groups)
 
 
 def _unit_features_for(
     key: str, starts: np.ndarray, ends: np.ndarray, model: TopicModel, n_tokens: np.ndarray
 ) -> np.ndarray:
-    """Leave-one-out features of the units ``key[starts[i]:ends[i]]``: dense when small."""
+    """Leave-one-out features of the units ``key[starts[i]:ends[i]]`` (compact path when it can)."""
     n = len(starts)
     if n == 0:
         return np.zeros((0, len(FEATURE_NAMES)))
     groups = _copies(key, starts, ends)
     rows, cols = _token_features(key, starts, ends)
-    sums = _dense_sums(rows, cols, n, model, groups)
+    sums = _compact_sums(rows, cols, n, model, groups)
     if sums is None:
         return unit_features(_count_matrix(rows, cols, n), model, n_tokens, groups)
     return _features(sums, model, n_tokens, groups)
