@@ -193,10 +193,11 @@ def test_coherence_compact_path_equals_sparse_formulation(monkeypatch):
     assert len(used) > 100  # the fast path was actually taken
 
 
-def test_coherence_sparse_fallback_when_counts_are_large(monkeypatch):
+@pytest.mark.parametrize("limit", ["_EXACT_F32", "_MAX_COMPACT_TOKENS"])
+def test_coherence_sparse_fallback_for_big_windows(monkeypatch, limit):
     from textclean import coherence
 
-    monkeypatch.setattr(coherence, "_EXACT_F32", 0.0)  # every window "too big" for float32 counts: the sparse path
+    monkeypatch.setattr(coherence, limit, 0)  # every window "too big": the sparse path
     for text in _coherence_docs(17, 10):
         _assert_same_scores(text)
 

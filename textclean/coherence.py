@@ -477,6 +477,10 @@ def _top_of(dots: np.ndarray, x_sq: np.ndarray, k: int, groups: np.ndarray) -> n
 
 #: count sums stay exact in float32 (so their order is free) below this
 _EXACT_F32 = float(1 << 24)
+#: a window with more token features than this (~100k Han chars) takes the
+#: sparse path: scipy's fixed cost is amortised there, and its count sums
+#: would leave float32's exact range anyway
+_MAX_COMPACT_TOKENS = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -513,17 +517,17 @@ def _compact_sums(
     rows: np.ndarray, cols: np.ndarray, n: int, model: TopicModel, groups: np.ndarray
 ) -> _LeaveOneOut | None:
     """The leave-one-out sums on the document's compact feature index, or None
-    when a count sum would not be exact in float32 (then its order would matter)."""
-    feats, local = np.unique(cols, return_inverse=True)
-    f = feats.size
-    if f == 0:
+    for a big window or when a count sum would not be exact in float32 (then
+    its order would matter)."""
+    if cols.size == 0 or cols.size > _MAX_COMPACT_TOKENS:
         return None
-    cells, counts = np.unique(rows * f + local.reshape(-1), return_counts=True)
-    X = _Entries(cells // f, cells % f, counts.astype(np.float32), n)
-    d = np.bincount(X.col, weights=X.val, minlength=f)  # float64, exact
-    d_sq = float(d @ d)
+    feats, local, d = np.unique(cols, return_inverse=True, return_counts=True)
+    d_sq = float(d @ d)  # int64: exact
     if d_sq >= _EXACT_F32:
         return None
+    f = feats.size
+    cells, counts = np.unique(rows * f + local.reshape(-1), return_counts=True)
+    X = _Entries(cells // f, cells % f, counts.astype(np.float32), n)
     G = X if int(groups.max()) + 1 == n else _group_entries(X, groups, f)
     idf = model.idf[feats]
     xw, gw = X.val * idf[X.col], G.val * idf[G.col]
