@@ -4,7 +4,8 @@ Spam farms paste sentences from other stories into the article they copy. No
 keyword finds them; only the article itself says they do not belong. Every
 unit (sentence, line) is compared with the rest of its document *without*
 that unit (leave-one-out), done for all units at once with sparse algebra:
-``rest_i = doc - unit_i``.
+``rest_i = doc - unit_i`` (on a page, the same sums on the page's own feature
+index in plain numpy: scipy's per-call cost would dominate; see "compact path").
 
 Two kinds of evidence, read on the folding key so Traditional and Simplified
 score alike:
@@ -472,8 +473,9 @@ def _top_of(dots: np.ndarray, x_sq: np.ndarray, k: int, groups: np.ndarray) -> n
 # i.e. the CSR arrays without the scipy objects. Every float32 sum is formed
 # the way the sparse path forms it (a CSR row times a vector: left to right;
 # ``sum(axis=1)``: pairwise, by ``np.add.reduceat``; ``sum(axis=0)``: unit
-# after unit), so both paths give the same floats. Memory stays linear in the
-# tokens, whatever the window size.
+# after unit), so both paths give the same floats; the unit × unit dot
+# products for the top-3 similarity still come from one scipy product, on the
+# compact index. Memory stays linear in the tokens, whatever the window size.
 
 #: count sums stay exact in float32 (so their order is free) below this
 _EXACT_F32 = float(1 << 24)
@@ -512,6 +514,15 @@ class _Entries:
         np.add.at(out, self.row, values)  # unbuffered: entries added in array order
         return out
 
+    def matmul_exact(self, values: np.ndarray, dense: np.ndarray) -> np.ndarray:
+        """``M @ dense`` for the matrix M holding *values* at these entries, for
+        products whose sums are exact in any order (so pairwise ``reduceat`` will do)."""
+        out = np.zeros((self.n, dense.shape[1]), dtype=np.result_type(values, dense))
+        stored, first = self.starts()
+        if stored.size:
+            out[stored] = np.add.reduceat(values[:, None] * dense[self.col], first, axis=0)
+        return out
+
 
 def _compact_sums(
     rows: np.ndarray, cols: np.ndarray, n: int, model: TopicModel, groups: np.ndarray
@@ -546,7 +557,9 @@ def _compact_sums(
     g_cnt_sq = np.bincount(G.row, weights=G.val * G.val, minlength=n).astype(np.float32)
     x_cnt_sq = g_cnt_sq if G is X else np.bincount(X.row, weights=X.val * X.val, minlength=n).astype(np.float32)
     W = model.W[feats]
-    raw = _logits(X, W)
+    # W is float16 on disk: times integer counts its terms are short, so their
+    # float64 sums come out the same in any order (scipy's or pairwise)
+    raw = X.matmul_exact(X.val.astype(np.float64), W)
     return _LeaveOneOut(
         x_sq_w=x_sq,
         x_rest_w=x_rest,
@@ -554,7 +567,7 @@ def _compact_sums(
         x_norm=np.sqrt(x_cnt_sq) + _EPS,
         r_norm=np.sqrt(_rest_sq_from(g_d, g_cnt_sq, d_sq)) + _EPS,
         raw=raw,
-        graw=raw if G is X else _logits(G, W),
+        graw=raw if G is X else G.matmul_exact(G.val.astype(np.float64), W),
         top3=_compact_top_similarity(X, xw, f, x_sq, 3, groups),
     )
 
@@ -570,15 +583,6 @@ def _group_entries(X: _Entries, groups: np.ndarray, f: int) -> _Entries:
     offset = np.repeat(first[groups] - (np.cumsum(length) - length), length)
     take = offset + np.arange(offset.size)
     return _Entries(np.repeat(np.arange(X.n), length), g_col[take], g_val[take], X.n)
-
-
-def _logits(X: _Entries, W: np.ndarray) -> np.ndarray:
-    """``X @ W`` (W already on the compact index), rows added left to right like scipy's."""
-    out = np.zeros((X.n, W.shape[1]))
-    stored, first = X.starts()
-    if stored.size:
-        out[stored] = np.add.reduceat(X.val.astype(np.float64)[:, None] * W[X.col], first, axis=0)
-    return out
 
 
 _scratch = threading.local()
@@ -601,8 +605,8 @@ def _compact_top_similarity(
     X: _Entries, xw: np.ndarray, f: int, x_sq: np.ndarray, k: int, groups: np.ndarray
 ) -> np.ndarray:
     """:func:`_top_similarity` on a CSR of the compact index (same column order:
-    the same float32 dot products). One scipy product stays: the pure-numpy
-    ways to add each pair's terms in the same order were slower on real pages."""
+    the same float32 dot products). One scipy product stays: its float32 sums
+    must be added in its order, and the numpy ways to do that measured slower."""
     from scipy.sparse import csr_matrix
 
     n = X.n
