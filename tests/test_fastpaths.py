@@ -112,3 +112,99 @@ def test_unit_scores_do_not_depend_on_batching(monkeypatch):
     monkeypatch.setattr(model, "BATCH_CHARS", 40)
     assert np.array_equal(head.proba(keys, 1 << 10, (1, 3)), whole)
     assert head.proba([], 1 << 10, (1, 3)).shape == (0,)
+
+
+# --------------------------------------------------- coherence compact path
+# Sentences written for this test (no corpus text): three topics, so documents
+# mix on- and off-topic units; repeats exercise the verbatim-copy groups.
+_TOPIC_SENTENCES = {
+    "tech": [
+        "新款手机搭载自研芯片，续航时间比上一代延长了两个小时。",
+        "工程师介绍，操作系统升级后应用启动速度明显加快。",
+        "这家公司计划明年在数据中心部署更多人工智能服务器。",
+        "软件开发者可以通过新的工具包把模型迁移到云平台。",
+        "分析人士认为，芯片产能紧张的局面将持续到年底。",
+        "Version 2.0 of the SDK adds GPU support and 100 new APIs.",
+    ],
+    "sports": [
+        "主队在最后一分钟命中三分球，把比赛拖进了加时赛。",
+        "这名前锋本赛季已经攻入十八球，领跑射手榜。",
+        "教练赛后表示，球队的防守强度还需要继续提高。",
+        "双方在下半场互有攻守，比分交替上升。",
+        "門將連續做出三次撲救，幫助球隊保住了勝局。",
+    ],
+    "finance": [
+        "央行宣布下调存款准备金率零点五个百分点，释放长期资金。",
+        "受消息影响，沪深两市成交额突破一万亿元。",
+        "银行板块领涨，保险和券商股也有不同程度上涨。",
+        "分析师预计，下半年企业盈利有望继续改善。",
+        "债券收益率小幅回落，人民币汇率保持稳定。",
+    ],
+}
+
+
+def _coherence_docs(seed: int, count: int) -> list[str]:
+    rng = random.Random(seed)
+    pool = [s for sents in _TOPIC_SENTENCES.values() for s in sents]
+    docs = []
+    for _ in range(count):
+        main = rng.choice(list(_TOPIC_SENTENCES))
+        lines = ["标题：" + rng.choice(_TOPIC_SENTENCES[main])[:12]]
+        for _ in range(rng.randint(1, 8)):
+            para = [rng.choice(_TOPIC_SENTENCES[main]) for _ in range(rng.randint(1, 4))]
+            if rng.random() < 0.4:
+                para.insert(rng.randrange(len(para) + 1), rng.choice(pool))  # pasted from elsewhere
+            lines.append("".join(para))
+            if rng.random() < 0.2:
+                lines.append(rng.choice(["", "  ", "责任编辑：王明", "| 日期 | 数据 |", lines[-1]]))  # repeats, chrome
+        docs.append("\n".join(lines))
+    return docs + ["", "\n\n", "。。。", "短句。", "a b c 1 2 3"]
+
+
+def _assert_same_scores(text: str) -> None:
+    from textclean import coherence
+    from textclean.document import prepare
+
+    doc = prepare(text)
+    fast = coherence.score_units(doc.text, doc.key, doc.seg)
+    plain = coherence.score_units(doc.text, doc.key, doc.seg, reference=True)
+    for got, want in (
+        (fast.sentences, plain.sentences),
+        (fast.lines, plain.lines),
+        (fast.features_sentences, plain.features_sentences),
+        (fast.features_lines, plain.features_lines),
+    ):
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+    # the lexical columns are float32 sums added in the same order: exactly equal
+    lexical = [coherence.FEATURE_NAMES.index(c) for c in ("lex_cos", "lex_rel", "lex_top3")]
+    assert np.array_equal(fast.features_sentences[:, lexical], plain.features_sentences[:, lexical])
+    assert np.array_equal(fast.features_lines[:, lexical], plain.features_lines[:, lexical])
+
+
+def test_coherence_compact_path_equals_sparse_formulation(monkeypatch):
+    from textclean import coherence
+
+    used = []
+    compact = coherence._compact_sums
+    monkeypatch.setattr(coherence, "_compact_sums", lambda *a: used.append(1) or compact(*a))
+    for text in _coherence_docs(13, 60):
+        _assert_same_scores(text)
+    assert len(used) > 100  # the fast path was actually taken
+
+
+@pytest.mark.parametrize("limit", ["_EXACT_F32", "_MAX_COMPACT_TOKENS"])
+def test_coherence_sparse_fallback_for_big_windows(monkeypatch, limit):
+    from textclean import coherence
+
+    monkeypatch.setattr(coherence, limit, 0)  # every window "too big": the sparse path
+    for text in _coherence_docs(17, 10):
+        _assert_same_scores(text)
+
+
+def test_coherence_compact_path_pairwise_cap(monkeypatch):
+    from textclean import coherence
+
+    monkeypatch.setattr(coherence, "_MAX_PAIRWISE_UNITS", 4)  # top-3 similarity skipped on both paths
+    for text in _coherence_docs(19, 10):
+        _assert_same_scores(text)

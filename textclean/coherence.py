@@ -4,7 +4,8 @@ Spam farms paste sentences from other stories into the article they copy. No
 keyword finds them; only the article itself says they do not belong. Every
 unit (sentence, line) is compared with the rest of its document *without*
 that unit (leave-one-out), done for all units at once with sparse algebra:
-``rest_i = doc - unit_i``.
+``rest_i = doc - unit_i`` (on a page, the same sums on the page's own feature
+index in plain numpy: scipy's per-call cost would dominate; see "compact path").
 
 Two kinds of evidence, read on the folding key so Traditional and Simplified
 score alike:
@@ -131,21 +132,16 @@ def _tokens(key: str) -> tuple[np.ndarray, np.ndarray]:
     return pos, val
 
 
-def featurize(key: str, starts: Sequence[int] | np.ndarray, ends: Sequence[int] | np.ndarray) -> "csr_matrix":
-    """Hashed token unigram + bigram counts for each unit ``key[starts[i]:ends[i]]``.
-
-    Units must not overlap and must be sorted. Returns an ``(n_units, N_FEATURES)``
-    CSR matrix of float32 counts. The same function featurises training text, so
-    training and scoring cannot drift.
-    """
-    from scipy.sparse import csr_matrix
-
+def _token_features(
+    key: str, starts: Sequence[int] | np.ndarray, ends: Sequence[int] | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Unit row and hashed feature column of every token unigram and in-unit bigram (repeats kept)."""
     starts = np.asarray(starts, dtype=np.int64)
     ends = np.asarray(ends, dtype=np.int64)
     n = len(starts)
     pos, val = _tokens(key)
     if n == 0 or pos.size == 0:
-        return csr_matrix((n, N_FEATURES), dtype=np.float32)
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     unit = np.searchsorted(starts, pos, side="right") - 1
     inside = (unit >= 0) & (pos < ends[np.clip(unit, 0, n - 1)])
     pos, val, unit = pos[inside], val[inside], unit[inside]
@@ -154,12 +150,29 @@ def featurize(key: str, starts: Sequence[int] | np.ndarray, ends: Sequence[int] 
     same = unit[1:] == unit[:-1]
     bi_val = val[:-1] * _BIGRAM_MUL + (val[1:] ^ np.uint64(0x2545F4914F6CDD1D))
     bi = (_mix(bi_val)[same] >> shift).astype(np.int64)
-    rows = np.concatenate((unit, unit[:-1][same]))
-    cols = np.concatenate((uni, bi))
+    return np.concatenate((unit, unit[:-1][same])), np.concatenate((uni, bi))
+
+
+def _count_matrix(rows: np.ndarray, cols: np.ndarray, n: int) -> "csr_matrix":
+    from scipy.sparse import csr_matrix
+
+    if rows.size == 0:
+        return csr_matrix((n, N_FEATURES), dtype=np.float32)
     data = np.ones(rows.size, dtype=np.float32)
     mat = csr_matrix((data, (rows, cols)), shape=(n, N_FEATURES), dtype=np.float32)
     mat.sum_duplicates()
     return mat
+
+
+def featurize(key: str, starts: Sequence[int] | np.ndarray, ends: Sequence[int] | np.ndarray) -> "csr_matrix":
+    """Hashed token unigram + bigram counts for each unit ``key[starts[i]:ends[i]]``.
+
+    Units must not overlap and must be sorted. Returns an ``(n_units, N_FEATURES)``
+    CSR matrix of float32 counts. The same function featurises training text, so
+    training and scoring cannot drift.
+    """
+    rows, cols = _token_features(key, starts, ends)
+    return _count_matrix(rows, cols, len(starts))
 
 
 def token_counts(key: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -306,6 +319,27 @@ def _group_sums(X: "csr_matrix", groups: np.ndarray) -> "csr_matrix":
     return (P @ X)[groups]
 
 
+@dataclass(frozen=True)
+class _LeaveOneOut:
+    """Per-unit sums behind the leave-one-out features (either backend computes them).
+
+    ``x`` is a unit, ``g`` the unit with its verbatim copies, ``d`` the whole
+    document; ``*_w`` are TF-IDF weighted, the rest raw counts.
+    """
+
+    x_sq_w: np.ndarray  # |x_w|²
+    x_rest_w: np.ndarray  # x_w · (d_w - g_w)
+    rest_sq_w: np.ndarray  # |d_w - g_w|²
+    x_norm: np.ndarray  # |x| + eps
+    r_norm: np.ndarray  # |d - g| + eps
+    raw: np.ndarray  # topic logits x @ W
+    graw: np.ndarray  # topic logits g @ W
+    top3: np.ndarray  # mean of the 3 best cosines with other units
+
+
+_EPS = 1e-9
+
+
 def unit_features(
     X: "csr_matrix", model: TopicModel, n_tokens: np.ndarray, groups: np.ndarray | None = None
 ) -> np.ndarray:
@@ -315,40 +349,56 @@ def unit_features(
     verbatim copies (*groups*; a spammer may paste the same sentence twice),
     the rest of unit i is ``d - g_i``, so dot products and norms of the rest
     follow from ``x_i·d``, ``x_i·g_i``, ``g_i·d`` and ``|g_i|²``.
+
+    This is the sparse formulation; :func:`score_units` takes the compact one
+    (:func:`_compact_sums`), which gives the same numbers.
     """
     n = X.shape[0]
     if n == 0:
         return np.zeros((0, len(FEATURE_NAMES)))
     if groups is None:
         groups = np.arange(n)
-    eps = 1e-9
+    return _features(_sparse_sums(X, model, groups), model, n_tokens, groups)
+
+
+def _sparse_sums(X: "csr_matrix", model: TopicModel, groups: np.ndarray) -> _LeaveOneOut:
     G = _group_sums(X, groups)
-    # lexical: TF-IDF cosine with the rest
     idf = model.idf[None, :]
     Xw = X.multiply(idf).tocsr()
     Gw = G.multiply(idf).tocsr()
     dw = np.asarray(Xw.sum(axis=0)).ravel()
     x_sq = np.asarray(Xw.multiply(Xw).sum(axis=1)).ravel()
     x_rest = np.asarray(Xw @ dw).ravel() - np.asarray(Xw.multiply(Gw).sum(axis=1)).ravel()
-    rest_sq = _rest_sq(Gw, dw)
-    lex = np.clip(x_rest / (np.sqrt(x_sq * rest_sq) + eps), 0.0, 1.0)
+    d = np.asarray(X.sum(axis=0)).ravel()
+    return _LeaveOneOut(
+        x_sq_w=x_sq,
+        x_rest_w=x_rest,
+        rest_sq_w=_rest_sq(Gw, dw),
+        x_norm=np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel()) + _EPS,
+        r_norm=np.sqrt(_rest_sq(G, d)) + _EPS,
+        raw=model.topic_logits(X),
+        graw=model.topic_logits(G),
+        top3=_top_similarity(Xw, x_sq, 3, groups),
+    )
+
+
+def _features(s: _LeaveOneOut, model: TopicModel, n_tokens: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    n = len(n_tokens)
+    eps = _EPS
+    # lexical: TF-IDF cosine with the rest
+    lex = np.clip(s.x_rest_w / (np.sqrt(s.x_sq_w * s.rest_sq_w) + eps), 0.0, 1.0)
     judged = n_tokens >= MIN_UNIT_TOKENS
     med = float(np.median(lex[judged] if judged.any() else lex))
     lex_rel = np.log((lex + 0.01) / (med + 0.01))
     # topic: linear model on l2-normalised counts; rest logits by subtraction
-    raw = model.topic_logits(X)
-    graw = model.topic_logits(G)
-    d = np.asarray(X.sum(axis=0)).ravel()
-    x_norm = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel()) + eps
-    r_norm = np.sqrt(_rest_sq(G, d)) + eps
-    p = _softmax(raw / x_norm[:, None] + model.b)
-    q = _softmax((raw.sum(axis=0)[None, :] - graw) / r_norm[:, None] + model.b)
+    p = _softmax(s.raw / s.x_norm[:, None] + model.b)
+    q = _softmax((s.raw.sum(axis=0)[None, :] - s.graw) / s.r_norm[:, None] + model.b)
     agree = np.log((p * q).sum(axis=1) + 1e-6)
     k_rest = q.argmax(axis=1)
     unit_pref = np.log(p.max(axis=1) + 1e-6) - np.log(p[np.arange(n), k_rest] + 1e-6)
     g_tokens = np.bincount(groups, weights=n_tokens)[groups]
     rest_tokens = n_tokens.sum() - g_tokens
-    top3 = _top_similarity(Xw, x_sq, 3, groups)
+    top3 = s.top3
     # how much the rest believes in the unit's own topic: a confident sports
     # sentence in a tech article gets almost no sports mass from the rest
     rest_on_unit = np.log(q[np.arange(n), p.argmax(axis=1)] + 1e-6)
@@ -379,7 +429,11 @@ def _rest_sq(G: "csr_matrix", d: np.ndarray) -> np.ndarray:
     """|d - g_i|² for every row g_i of *G*."""
     g_d = np.asarray(G @ d).ravel()
     g_sq = np.asarray(G.multiply(G).sum(axis=1)).ravel()
-    return np.maximum(float(d @ d) - 2 * g_d + g_sq, 0.0)
+    return _rest_sq_from(g_d, g_sq, float(d @ d))
+
+
+def _rest_sq_from(g_d: np.ndarray, g_sq: np.ndarray, d_sq: float) -> np.ndarray:
+    return np.maximum(d_sq - 2 * g_d + g_sq, 0.0)
 
 
 #: above this many units the pairwise similarity (n² floats) is skipped
@@ -396,12 +450,186 @@ def _top_similarity(Xw: "csr_matrix", x_sq: np.ndarray, k: int, groups: np.ndarr
     n = Xw.shape[0]
     if n <= 1 or n > _MAX_PAIRWISE_UNITS:  # huge pages: no evidence rather than O(n²) time and memory
         return np.zeros(n)
+    return _top_of(np.asarray((Xw @ Xw.T).todense()), x_sq, k, groups)
+
+
+def _top_of(dots: np.ndarray, x_sq: np.ndarray, k: int, groups: np.ndarray) -> np.ndarray:
+    """Mean of the *k* largest cosines per row, given the unit dot products."""
+    n = dots.shape[0]
     norm = np.sqrt(x_sq) + 1e-9
-    S = np.asarray((Xw @ Xw.T).todense()) / norm[:, None] / norm[None, :]
+    S = dots / norm[:, None] / norm[None, :]
     S[groups[:, None] == groups[None, :]] = 0.0  # self and verbatim copies
     kk = min(k, n - 1)
     top = -np.partition(-S, kk - 1, axis=1)[:, :kk]
     return top.mean(axis=1)
+
+
+# ------------------------------------------------------------ compact path ---
+#
+# A page has a few dozen units and a few thousand distinct features: scipy's
+# per-call overhead (~40 calls per document) then costs far more than the
+# arithmetic. The compact path numbers the document's own features 0..f-1
+# (np.unique) and keeps each matrix as its stored entries in row-major order,
+# i.e. the CSR arrays without the scipy objects. Every float32 sum is formed
+# the way the sparse path forms it (a CSR row times a vector: left to right;
+# ``sum(axis=1)``: pairwise, by ``np.add.reduceat``; ``sum(axis=0)``: unit
+# after unit), so both paths give the same floats; the unit × unit dot
+# products for the top-3 similarity still come from one scipy product, on the
+# compact index. Memory stays linear in the tokens, whatever the window size.
+
+#: count sums stay exact in float32 (so their order is free) below this
+_EXACT_F32 = float(1 << 24)
+#: a window with more token features than this (~100k Han chars) takes the
+#: sparse path: scipy's fixed cost is amortised there, and its count sums
+#: would leave float32's exact range anyway
+_MAX_COMPACT_TOKENS = 1 << 18
+
+
+@dataclass(frozen=True)
+class _Entries:
+    """Stored entries of a units × features matrix, row-major (CSR order)."""
+
+    row: np.ndarray
+    col: np.ndarray
+    val: np.ndarray  # float32 counts
+    n: int
+
+    def starts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rows with entries and the offset of each one's first entry."""
+        per_row = np.bincount(self.row, minlength=self.n)
+        stored = np.flatnonzero(per_row)
+        return stored, (np.cumsum(per_row) - per_row)[stored]
+
+    def pairwise_row_sums(self, values: np.ndarray) -> np.ndarray:
+        """Row sums of *values* (one per entry) as scipy's CSR ``sum(axis=1)`` adds them."""
+        out = np.zeros((self.n,) + values.shape[1:], dtype=values.dtype)
+        stored, first = self.starts()
+        if stored.size:
+            out[stored] = np.add.reduceat(values, first, axis=0)
+        return out
+
+    def ordered_row_sums(self, values: np.ndarray) -> np.ndarray:
+        """Row sums added left to right, as a CSR matrix-vector product adds them."""
+        out = np.zeros(self.n, dtype=values.dtype)
+        np.add.at(out, self.row, values)  # unbuffered: entries added in array order
+        return out
+
+    def matmul_exact(self, values: np.ndarray, dense: np.ndarray) -> np.ndarray:
+        """``M @ dense`` for the matrix M holding *values* at these entries, for
+        products whose sums are exact in any order (so pairwise ``reduceat`` will do)."""
+        out = np.zeros((self.n, dense.shape[1]), dtype=np.result_type(values, dense))
+        stored, first = self.starts()
+        if stored.size:
+            out[stored] = np.add.reduceat(values[:, None] * dense[self.col], first, axis=0)
+        return out
+
+
+def _compact_sums(
+    rows: np.ndarray, cols: np.ndarray, n: int, model: TopicModel, groups: np.ndarray
+) -> _LeaveOneOut | None:
+    """The leave-one-out sums on the document's compact feature index, or None
+    for a big window or when a count sum would not be exact in float32 (then
+    its order would matter)."""
+    if cols.size == 0 or cols.size > _MAX_COMPACT_TOKENS:
+        return None
+    feats, local, d = np.unique(cols, return_inverse=True, return_counts=True)
+    d_sq = float(d @ d)  # int64: exact
+    if d_sq >= _EXACT_F32:
+        return None
+    f = feats.size
+    cells, counts = np.unique(rows * f + local.reshape(-1), return_counts=True)
+    X = _Entries(cells // f, cells % f, counts.astype(np.float32), n)
+    G = X if int(groups.max()) + 1 == n else _group_entries(X, groups, f)
+    idf = model.idf[feats]
+    xw, gw = X.val * idf[X.col], G.val * idf[G.col]
+    dw = np.zeros(f, dtype=np.float32)
+    np.add.at(dw, X.col, xw)  # the sparse path adds unit after unit
+    x_sq = X.pairwise_row_sums(xw * xw)
+    if G is X:
+        g_sq_w = x_g_w = x_sq
+    else:
+        g_sq_w = G.pairwise_row_sums(gw * gw)
+        x_g_w = X.pairwise_row_sums(xw * gw[np.searchsorted(G.row * f + G.col, cells)])
+    x_rest = X.ordered_row_sums(xw * dw[X.col]) - x_g_w
+    rest_sq_w = _rest_sq_from(G.ordered_row_sums(gw * dw[G.col]), g_sq_w, _full_sq(dw, feats))
+    # counts are small integers: exact in float64 and in float32, in any order
+    g_d = np.bincount(G.row, weights=G.val * d[G.col], minlength=n).astype(np.float32)
+    g_cnt_sq = np.bincount(G.row, weights=G.val * G.val, minlength=n).astype(np.float32)
+    x_cnt_sq = g_cnt_sq if G is X else np.bincount(X.row, weights=X.val * X.val, minlength=n).astype(np.float32)
+    W = model.W[feats]
+    # W is float16 on disk: times integer counts its terms are short, so their
+    # float64 sums come out the same in any order (scipy's or pairwise)
+    raw = X.matmul_exact(X.val.astype(np.float64), W)
+    return _LeaveOneOut(
+        x_sq_w=x_sq,
+        x_rest_w=x_rest,
+        rest_sq_w=rest_sq_w,
+        x_norm=np.sqrt(x_cnt_sq) + _EPS,
+        r_norm=np.sqrt(_rest_sq_from(g_d, g_cnt_sq, d_sq)) + _EPS,
+        raw=raw,
+        graw=raw if G is X else G.matmul_exact(G.val.astype(np.float64), W),
+        top3=_compact_top_similarity(X, xw, f, x_sq, 3, groups),
+    )
+
+
+def _group_entries(X: _Entries, groups: np.ndarray, f: int) -> _Entries:
+    """Row i = sum of the rows of *X* in i's group (exact: integer counts)."""
+    cells, inverse = np.unique(groups[X.row] * f + X.col, return_inverse=True)
+    g_val = np.bincount(inverse.reshape(-1), weights=X.val, minlength=cells.size).astype(np.float32)
+    g_row, g_col = cells // f, cells % f
+    per_group = np.bincount(g_row, minlength=int(groups.max()) + 1)
+    first = np.cumsum(per_group) - per_group
+    length = per_group[groups]  # entries of each unit's group, gathered unit by unit
+    offset = np.repeat(first[groups] - (np.cumsum(length) - length), length)
+    take = offset + np.arange(offset.size)
+    return _Entries(np.repeat(np.arange(X.n), length), g_col[take], g_val[take], X.n)
+
+
+_scratch = threading.local()
+
+
+def _full_sq(dw: np.ndarray, feats: np.ndarray) -> float:
+    """``dw @ dw`` over the full feature space, as the sparse path's BLAS dot adds it
+    (the dot's lanes depend on absolute positions, so the zeros stay in place)."""
+    full = getattr(_scratch, "full", None)
+    if full is None:
+        full = _scratch.full = np.zeros(N_FEATURES, dtype=np.float32)
+    full[feats] = dw
+    try:
+        return float(full @ full)
+    finally:
+        full[feats] = 0.0
+
+
+def _compact_top_similarity(
+    X: _Entries, xw: np.ndarray, f: int, x_sq: np.ndarray, k: int, groups: np.ndarray
+) -> np.ndarray:
+    """:func:`_top_similarity` on a CSR of the compact index (same column order:
+    the same float32 dot products). One scipy product stays: its float32 sums
+    must be added in its order, and the numpy ways to do that measured slower."""
+    from scipy.sparse import csr_matrix
+
+    n = X.n
+    if n <= 1 or n > _MAX_PAIRWISE_UNITS:
+        return np.zeros(n)
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(X.row, minlength=n))))
+    A = csr_matrix((xw, X.col, indptr), shape=(n, f))
+    return _top_of((A @ A.T).toarray(), x_sq, k, groups)
+
+
+def _unit_features_for(
+    key: str, starts: np.ndarray, ends: np.ndarray, model: TopicModel, n_tokens: np.ndarray
+) -> np.ndarray:
+    """Leave-one-out features of the units ``key[starts[i]:ends[i]]`` (compact path when it can)."""
+    n = len(starts)
+    if n == 0:
+        return np.zeros((0, len(FEATURE_NAMES)))
+    groups = _copies(key, starts, ends)
+    rows, cols = _token_features(key, starts, ends)
+    sums = _compact_sums(rows, cols, n, model, groups)
+    if sums is None:
+        return unit_features(_count_matrix(rows, cols, n), model, n_tokens, groups)
+    return _features(sums, model, n_tokens, groups)
 
 
 def _combine(F: np.ndarray, model: TopicModel) -> np.ndarray:
@@ -423,12 +651,15 @@ def _copies(key: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return out.astype(np.int64)
 
 
-def score_units(text: str, key: str, seg: "Segmentation", *, model: TopicModel | None = None) -> CoherenceResult:
+def score_units(
+    text: str, key: str, seg: "Segmentation", *, model: TopicModel | None = None, reference: bool = False
+) -> CoherenceResult:
     """Off-topic probability of every sentence and line of one document.
 
     *key* is ``normalize.fold(text)`` (same length, so offsets agree); scoring
     reads only the key. Sentences and lines are each scored against the rest
-    of the document without them.
+    of the document without them. *reference* forces the plain sparse
+    formulation (the oracle the fast path is tested against).
     """
     if len(key) != len(text):
         raise ValueError("key must be the folding key of text (same length)")
@@ -437,12 +668,14 @@ def score_units(text: str, key: str, seg: "Segmentation", *, model: TopicModel |
     s_end = np.array([s.end for s in seg.sentences], dtype=np.int64)
     l_start = np.array([ln.start for ln in seg.lines], dtype=np.int64)
     l_end = np.array([ln.end for ln in seg.lines], dtype=np.int64)
-    Xs = featurize(key, s_start, s_end)
-    Xl = featurize(key, l_start, l_end)
     ts = token_counts(key, s_start, s_end)
     tl = token_counts(key, l_start, l_end)
-    Fs = unit_features(Xs, model, ts, _copies(key, s_start, s_end))
-    Fl = unit_features(Xl, model, tl, _copies(key, l_start, l_end))
+    if reference:
+        Fs = unit_features(featurize(key, s_start, s_end), model, ts, _copies(key, s_start, s_end))
+        Fl = unit_features(featurize(key, l_start, l_end), model, tl, _copies(key, l_start, l_end))
+    else:
+        Fs = _unit_features_for(key, s_start, s_end, model, ts)
+        Fl = _unit_features_for(key, l_start, l_end, model, tl)
     ps = np.where(ts > 0, _combine(Fs, model), 0.0)
     pl = np.where(tl > 0, _combine(Fl, model), 0.0)
     return CoherenceResult(ps, pl, Fs, Fl, ts, tl, int(ts.sum()))
