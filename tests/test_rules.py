@@ -4,7 +4,7 @@ import pytest
 
 import textclean
 from textclean.document import prepare
-from textclean.rules import RuleError, RuleSet, RuleTimeoutError, default_rules, iter_examples, load_rules
+from textclean.rules import RuleError, RuleSet, RuleTimeoutError, default_rules, iter_examples, load_rules, parse_rules
 from textclean.rulescore import rule_signals
 
 
@@ -146,6 +146,53 @@ def test_prefilter_skips_rules_and_fixtures_exercise_them():
     skipped = {r.id for r in prefiltered if not r.may_match(prepare(_PREFILTER_PAGES[0]).key)}
     assert len(fired) >= len(prefiltered) * 3 // 4, sorted({r.id for r in prefiltered} - fired)
     assert len(skipped) >= len(prefiltered) // 2
+
+
+def test_candidate_lines_give_the_same_signals_on_a_long_mixed_page():
+    # lines of every fixture page interleaved with plain news lines: many
+    # short candidate runs separated by lines no rule needs to see
+    import random
+
+    lines = [ln for page in _PREFILTER_PAGES for ln in page.splitlines()]
+    rng = random.Random(3)
+    mixed = []
+    for _ in range(400):
+        mixed.append(rng.choice(lines))
+        mixed.extend([_PREFILTER_PAGES[0]] * rng.randint(0, 3))
+    page = "\n".join(mixed)
+    rules = default_rules()
+    assert _signals(page, rules, True) == _signals(page, rules, False)
+
+
+@pytest.mark.parametrize(
+    "pattern, local",
+    [
+        (r"a\sb", True),  # \s is kept on its line by the loader
+        (r"a[^。]b", True),
+        (r"^\s*相关文章\s*$", True),
+        (r"a\nb", False),  # names a line break
+        (r"a[\r\n]+b", False),
+        (r"a\x0ab", False),
+        (r"(?:\s|\n)*a", False),
+        (r"a\Z", False),  # the end of a search is not the end of the text
+        (r"(a)\1", False),  # a backreference: not read, so not local
+    ],
+)
+def test_line_local_is_read_from_the_pattern(pattern, local):
+    rules = parse_rules(f"[[rule]]\nid = 'x'\nlabel = 'spam'\nscope = 'line'\npattern = '{pattern}'\n")
+    assert rules.get("x").line_local is local
+
+
+def test_a_rule_has_one_time_budget_over_all_its_candidate_runs():
+    from textclean.rules import RuleTimeoutError
+
+    slow = parse_rules(
+        "[[rule]]\nid = 'slow'\nlabel = 'spam'\nscope = 'line'\n"
+        "pattern = '^(?:a|aa)+c'\nrequires = ['a']\nmatch = ['aac']\n"
+    )
+    page = "\n".join(["a" * 26 + "b"] * 200)  # every line a candidate, each slow to fail, none alone past the budget
+    with pytest.raises(RuleTimeoutError, match="slow"):
+        rule_signals(prepare(page), slow, 0.2)
 
 
 def test_prefilter_never_changes_a_rule_example():

@@ -97,6 +97,9 @@ class Rule:
     no_match: tuple[str, ...] = ()
     #: folded strings of which every match contains one; () runs the rule on every document
     requires: tuple[str, ...] = ()
+    #: every match lies inside one line and depends on no text past that
+    #: line's break: the rule may then be run on single lines of a long page
+    line_local: bool = False
 
     def may_match(self, key: str) -> bool:
         """False only when *key* holds none of the required strings, so the pattern cannot match it."""
@@ -223,6 +226,7 @@ def _compile(entry: dict[str, Any], lists: dict[str, list[str]], source: str) ->
         match=examples["match"],
         no_match=examples["no_match"],
         requires=requires,
+        line_local=_is_line_local(text, {k: lists[k] for k in used}),
     )
 
 
@@ -378,6 +382,33 @@ def _matches_newline(atom: str) -> bool:
         return regex.compile(atom, regex.VERSION0).match("\n") is not None
     except (regex.error, ValueError, TypeError, OverflowError, RecursionError):
         return True  # not a plain class after all: use the lookahead
+
+
+# anchors whose meaning changes when a search stops at a line's end
+_STRING_ANCHORS = ("\\A", "\\Z", "\\z", "\\G")
+
+
+def _is_line_local(pattern: str, lists: dict[str, list[str]]) -> bool:
+    """True when no match can take in a line break: nothing but an explicit one can.
+
+    :func:`_line_local` keeps every class on its line (``\\s``, ``[^。]``);
+    what is left that matches a line break is an atom made for it (``\\n``,
+    ``[\\r\\n]``, ``\\x0a``), a raw line break, or a list entry holding one.
+    String anchors (``\\Z``) read the end of the search as the end of the
+    text, so they count as not local either. Conservative: a backreference
+    or an escape this scan cannot read counts as not local.
+    """
+    if "\n" in pattern or "\r" in pattern or any(a in pattern for a in _STRING_ANCHORS):
+        return False
+    if any("\n" in w or "\r" in w for words in lists.values() for w in words):
+        return False
+    for kind, start, end, _ in _tokens(pattern):
+        atom = pattern[start:end]
+        if kind != "atom" or atom[0] not in "\\[" or _LIST_REF.fullmatch(atom):
+            continue
+        if _matches_newline(atom) and not _spans_lines(atom):
+            return False
+    return True
 
 
 def _line_local(pattern: str) -> str:

@@ -1,5 +1,15 @@
-"""Score step for rules: run every rule once over the whole document key."""
+"""Score step for rules: run every rule once over the document key.
+
+A rule with ``requires`` strings runs only where one of them occurs: not at
+all on a page that holds none, and, when every match of the rule lies in one
+line (``Rule.line_local``), only over the lines that hold one, so a long
+document costs what its candidate lines cost.
+"""
 from __future__ import annotations
+
+import functools
+import re
+import time
 
 from .document import Document
 from .report import Signal
@@ -34,7 +44,52 @@ def _span_of(rule: Rule, m) -> tuple[int, int]:
     return m.start(), m.end()
 
 
-def _matches(rule: Rule, doc: Document, timeout: float):
+@functools.lru_cache(maxsize=256)
+def _required_re(strings: tuple[str, ...]):
+    return re.compile("|".join(map(re.escape, strings)))
+
+
+def _candidate_runs(rule: Rule, doc: Document) -> list[tuple[int, int]]:
+    """``(start, stop)`` of the runs of consecutive lines that hold a required string.
+
+    For a line-local rule every match lies in one line and contains a
+    required string, so it lies in one of these runs: the pattern needs to
+    see nothing else. One search per candidate line (a hit jumps to the next
+    line), so a page with many hits costs no more than its lines.
+    """
+    finder = _required_re(rule.requires)
+    key = doc.key
+    runs: list[tuple[int, int]] = []
+    pos = 0
+    while True:
+        hit = finder.search(key, pos)
+        if hit is None:
+            return runs
+        line = doc.line_at(hit.start())
+        if runs and runs[-1][1] == line.start:
+            runs[-1] = (runs[-1][0], line.stop)
+        else:
+            runs.append((line.start, line.stop))
+        if line.stop <= pos:  # a hit on the text's last, unterminated line
+            return runs
+        pos = line.stop
+
+
+def _scan(rule: Rule, doc: Document, timeout: float, prefilter: bool):
+    """The pattern's matches over the whole key, or over the candidate runs only."""
+    if prefilter and rule.requires and rule.line_local:
+        # one budget for the rule on this document, however many runs it takes
+        deadline = time.monotonic() + timeout
+        for start, stop in _candidate_runs(rule, doc):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            yield from rule.pattern.finditer(doc.key, start, stop, timeout=left)
+    else:
+        yield from rule.pattern.finditer(doc.key, timeout=timeout)
+
+
+def _matches(rule: Rule, doc: Document, timeout: float, prefilter: bool = False):
     """(start, end) of every match, each inside one line.
 
     Patterns run once over the whole key for speed. The loader keeps classes
@@ -45,7 +100,7 @@ def _matches(rule: Rule, doc: Document, timeout: float):
     """
     key = doc.key
     try:
-        for m in rule.pattern.finditer(key, timeout=timeout):
+        for m in _scan(rule, doc, timeout, prefilter):
             start, end = _span_of(rule, m)
             text = key[start:end]
             inner = text.strip()
@@ -109,8 +164,9 @@ def rule_signals(doc: Document, ruleset: RuleSet, seconds_per_mb: float, *, pref
     """One Signal per (rule, unit) the rule fires on.
 
     A rule whose ``requires`` strings are all absent from the key cannot match
-    and is skipped; ``prefilter=False`` runs every pattern anyway (the tests
-    compare the two).
+    and is skipped, and a line-local one scans only the lines holding one;
+    ``prefilter=False`` runs every pattern over the whole key anyway (the
+    tests compare the two).
     """
     if not doc.text:
         return []
@@ -122,7 +178,7 @@ def rule_signals(doc: Document, ruleset: RuleSet, seconds_per_mb: float, *, pref
         if may_match is not None and not may_match(rule):
             continue
         seen: set[tuple[int, int]] = set()
-        for start, end in _matches(rule, doc, timeout):
+        for start, end in _matches(rule, doc, timeout, prefilter):
             sig = _signal_for(rule, doc, start, end, edges)
             if sig is not None and (sig.start, sig.end) not in seen:
                 seen.add((sig.start, sig.end))
