@@ -6,7 +6,6 @@ The shipped models load lazily, once per process.
 from __future__ import annotations
 
 import functools
-import re
 import threading
 from typing import Any
 
@@ -39,25 +38,35 @@ def _model_name(model: Any) -> str:
 
 #: largest share of a document's characters one off-topic unit may hold
 MAX_OFFTOPIC_SHARE = 0.25
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 #: the classifier learned Chinese text; a unit with fewer Han characters than
 #: this (a table rule, a patent class code) is outside what it knows
 MIN_HAN = 4
 
 
-def _readable(key: str, start: int, end: int) -> bool:
-    return len(_HAN.findall(key, start, end)) >= MIN_HAN
+def _han_before(key: str):
+    """``counts[i]`` = Han characters in ``key[:i]``: any unit's count in two lookups.
+
+    One numpy pass over the key instead of a regex scan per unit (a 1 MB
+    document has some 50 000 lines and sentences).
+    """
+    import numpy as np
+
+    codes = np.frombuffer(key.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    counts = np.zeros(len(codes) + 1, dtype=np.int64)
+    np.cumsum((codes >= 0x4E00) & (codes <= 0x9FFF), out=counts[1:])
+    return counts
 
 
 def model_signals(doc: Document, config: Config) -> list[Signal]:
     """Line, sentence and pasted-brand span signals from the classifier."""
     model = config.model if config.model is not None else default_model()
     name = _model_name(model)
-    lines = [ln for ln in doc.lines if _readable(doc.key, ln.start, ln.end)]
+    han = _han_before(doc.key).tolist()
+    lines = [ln for ln in doc.lines if han[ln.end] - han[ln.start] >= MIN_HAN]
     # sentences are scored separately only where a line holds several of them
     multi = {ln.index for ln in lines}
     sentences = [s for s in doc.sentences if s.line in multi and (s.start, s.end) != (doc.lines[s.line].start, doc.lines[s.line].end)]
-    sentences = [s for s in sentences if _readable(doc.key, s.start, s.end)]
+    sentences = [s for s in sentences if han[s.end] - han[s.start] >= MIN_HAN]
     units = [(ln.start, ln.end, "line") for ln in lines] + [(s.start, s.end, "sentence") for s in sentences]
     if not units:
         return []
