@@ -1,6 +1,7 @@
 """Evaluate off-topic detection on held-out THUCNews articles, the seeds and real_dev.
 
     .venv/bin/python benchmarks/offtopic_eval.py [--shared ../shared] [--threshold T] [--min-chars N] [--json]
+    .venv/bin/python benchmarks/offtopic_eval.py --sweep 0.9,0.95,0.99 [--model DIR] [--write-card]
 
 Held-out articles are the ``eval_doc_ids`` recorded in ``models/topic/card.json``
 (never seen by the topic model or the combiner). For each, sentences from an
@@ -13,6 +14,10 @@ inline, as their own line, or scattered) and we measure:
 
 The same runs are repeated in Traditional script (OpenCC s2t). Seeds and
 real_dev report every flagged span against gold.
+
+``--sweep`` scores every document once and judges it at each threshold, one
+compact row per threshold (``--write-card`` stores the rows in the card);
+``--model`` evaluates a candidate model directory instead of the shipped one.
 """
 from __future__ import annotations
 
@@ -49,18 +54,45 @@ def _covered(spans: list[tuple[int, int]], removed: list[tuple[int, int]], size:
 
 
 EXTEND: float | None = None  # neighbour threshold (None: the library default)
+MODEL = None  # a TopicModel loaded from --model (None: the shipped one)
+
+# one scoring per document, however many thresholds are swept
+_score_cache: dict[str, object] = {}
+
+
+def _cached_score_units(text, key, seg, *, model=None):
+    hit = _score_cache.get(text)
+    if hit is None:
+        if len(_score_cache) > 4:
+            _score_cache.clear()
+        hit = _score_cache[text] = score_units(text, key, seg, model=model)
+    return hit
 
 
 def _run(text: str, threshold: float, min_chars: int) -> list[tuple[int, int]]:
+    from textclean import coherence
+
     key = fold(text)
     seg = segment(text)
-    found = offtopic_signals(text, key, seg, threshold=threshold, min_chars=min_chars, extend_threshold=EXTEND)
+    real = coherence.score_units
+    coherence.score_units = _cached_score_units
+    try:
+        found = offtopic_signals(
+            text, key, seg, threshold=threshold, min_chars=min_chars, extend_threshold=EXTEND, model=MODEL
+        )
+    finally:
+        coherence.score_units = real
     return [(s.start, s.end) for s in found]
 
 
-def splice_eval(shared: Path, threshold: float, min_chars: int, trad: bool, seed: int = 7) -> dict:
-    """Recall / false-removal figures per splice type on held-out articles."""
-    card = load_topic_model().card
+def splice_eval(shared: Path, threshold: float | list[float], min_chars: int, trad: bool, seed: int = 7) -> dict:
+    """Recall / false-removal figures per splice type on held-out articles.
+
+    With a list of thresholds, the same spliced documents are scored once and
+    judged at each threshold; the result is keyed by threshold.
+    """
+    thresholds = threshold if isinstance(threshold, list) else [threshold]
+    card = (MODEL or load_topic_model()).card
     eval_ids = card["split"]["eval_doc_ids"]
     articles, label = load_articles(shared)
     conv = None
@@ -69,9 +101,9 @@ def splice_eval(shared: Path, threshold: float, min_chars: int, trad: bool, seed
 
         conv = OpenCC("s2t").convert
     rng = np.random.default_rng(seed)
-    results: dict[str, dict] = {}
+    zero = dict(hits=0, foreign=0, gen_removed=0, genuine=0, docs=0, docs_changed=0, judged=0)
+    acc = {t: {kind: dict(zero) for kind in ("clean", "other", "same")} for t in thresholds}
     for kind in ("clean", "other", "same"):
-        hits = foreign = gen_removed = genuine = docs = docs_changed = judged = 0
         for d in eval_ids:
             for mode in (("inline", "line", "scatter") if kind != "clean" else ("clean",)):
                 pool = [o for o in eval_ids if o != d and (label[o] == label[d]) == (kind == "same")]
@@ -80,29 +112,36 @@ def splice_eval(shared: Path, threshold: float, min_chars: int, trad: bool, seed
                 text = conv(doc.text) if conv else doc.text
                 if len(text) != len(doc.text):  # s2t is char-for-char; keep spans honest
                     continue
-                removed = _run(text, threshold, min_chars)
-                docs += 1
-                judged += int(len(fold(text)) >= min_chars)
-                docs_changed += int(bool(removed))
-                g = _covered(doc.genuine, removed, len(text))
-                f = _covered(doc.foreign, removed, len(text))
-                gen_removed += int(g.sum())
-                genuine += len(g)
-                hits += int(f.sum())
-                foreign += len(f)
-        results[kind] = {
-            "docs": docs,
-            "docs_over_min_chars": judged,
-            "docs_changed": docs_changed,
-            "spliced_sentences": foreign,
-            "recall": round(hits / foreign, 4) if foreign else None,
-            "genuine_sentences": genuine,
-            "genuine_removed": gen_removed,
-            "genuine_removed_share": round(gen_removed / max(genuine, 1), 5),
-        }
-        if kind == "clean":
-            results[kind]["unchanged_share"] = round(1 - docs_changed / max(docs, 1), 4)
-    return results
+                for t in thresholds:
+                    a = acc[t][kind]
+                    removed = _run(text, t, min_chars)
+                    a["docs"] += 1
+                    a["judged"] += int(len(fold(text)) >= min_chars)
+                    a["docs_changed"] += int(bool(removed))
+                    g = _covered(doc.genuine, removed, len(text))
+                    f = _covered(doc.foreign, removed, len(text))
+                    a["gen_removed"] += int(g.sum())
+                    a["genuine"] += len(g)
+                    a["hits"] += int(f.sum())
+                    a["foreign"] += len(f)
+    out: dict = {}
+    for t in thresholds:
+        results: dict[str, dict] = {}
+        for kind, a in acc[t].items():
+            results[kind] = {
+                "docs": a["docs"],
+                "docs_over_min_chars": a["judged"],
+                "docs_changed": a["docs_changed"],
+                "spliced_sentences": a["foreign"],
+                "recall": round(a["hits"] / a["foreign"], 4) if a["foreign"] else None,
+                "genuine_sentences": a["genuine"],
+                "genuine_removed": a["gen_removed"],
+                "genuine_removed_share": round(a["gen_removed"] / max(a["genuine"], 1), 5),
+            }
+            if kind == "clean":
+                results[kind]["unchanged_share"] = round(1 - a["docs_changed"] / max(a["docs"], 1), 4)
+        out[t] = results
+    return out if isinstance(threshold, list) else out[thresholds[0]]
 
 
 def seeds_eval(shared: Path, threshold: float, min_chars: int) -> list[dict]:
@@ -153,6 +192,49 @@ def speed(shared: Path) -> dict:
     return {"docs": len(texts), "mb": round(size / 1e6, 3), "seconds": round(dt, 3), "mb_per_s": round(size / 1e6 / dt, 2)}
 
 
+def _sweep(args: argparse.Namespace, thresholds: list[float], skip: set[str]) -> int:
+    """One line per threshold: splice recall / false removals, seeds and dev."""
+    parts = {"simplified": splice_eval(args.shared, thresholds, args.min_chars, trad=False)}
+    if "trad" not in skip:
+        parts["traditional"] = splice_eval(args.shared, thresholds, args.min_chars, trad=True)
+    rows = []
+    for t in thresholds:
+        row: dict = {"threshold": t}
+        for name, res in parts.items():
+            r = res[t]
+            p = name[:4]
+            row[f"{p}_other_recall"] = r["other"]["recall"]
+            row[f"{p}_other_fp"] = r["other"]["genuine_removed_share"]
+            row[f"{p}_same_recall"] = r["same"]["recall"]
+            row[f"{p}_same_fp"] = r["same"]["genuine_removed_share"]
+            row[f"{p}_clean_unchanged"] = r["clean"]["unchanged_share"]
+        if "seeds" not in skip:
+            seeds = seeds_eval(args.shared, t, args.min_chars)
+            row["seeds_found"] = sum(sum(s["gold_offtopic_found"]) for s in seeds)
+            row["seeds_false"] = sum(len(s["false"]) for s in seeds)
+        if "dev" not in skip:
+            dev = dev_eval(args.shared, t, args.min_chars)
+            row["dev_found"] = dev["offtopic_found"]
+            row["dev_false"] = len(dev["false_removals"])
+        rows.append(row)
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+    if args.write_card:
+        from textclean.coherence import _models_dir
+
+        path = (args.model or _models_dir() / "topic") / "card.json"
+        card = json.loads(path.read_text(encoding="utf-8"))
+        card["evaluation"] = {
+            "command": "benchmarks/offtopic_eval.py --sweep " + args.sweep
+            + (f" --min-chars {args.min_chars}" if args.min_chars != DEFAULT_MIN_CHARS else ""),
+            "default_threshold": DEFAULT_THRESHOLD,
+            "note": "held-out eval articles with 1-3 spliced sentences (inline / own line / scattered); "
+            "*_fp = share of genuine sentences removed; seeds/dev = gold off-topic spans found, false removals",
+            "rows": rows,
+        }
+        path.write_text(json.dumps(card, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
@@ -160,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--min-chars", type=int, default=DEFAULT_MIN_CHARS)
     ap.add_argument("--extend", type=float, default=None, help="neighbour threshold (default: threshold - 0.3)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--model", type=Path, default=None, help="a topic model directory (default: the shipped one)")
+    ap.add_argument("--sweep", default="", help="comma list of thresholds: one compact table row each")
+    ap.add_argument("--write-card", action="store_true", help="with --sweep: store the rows in the model's card.json")
     ap.add_argument("--skip", default="", help="comma list of parts to skip: splice,trad,seeds,dev,speed")
     args = ap.parse_args(argv)
     if not (args.shared / "data").is_dir():
@@ -168,6 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     skip = set(args.skip.split(","))
     global EXTEND
     EXTEND = args.extend
+    global MODEL
+    if args.model is not None:
+        MODEL = load_topic_model(args.model)
+    if args.sweep:
+        return _sweep(args, [float(t) for t in args.sweep.split(",")], skip)
     report: dict = {"threshold": args.threshold, "min_chars": args.min_chars}
     if "splice" not in skip:
         report["simplified"] = splice_eval(args.shared, args.threshold, args.min_chars, trad=False)

@@ -60,7 +60,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: recommended defaults (see the model card for the measurements behind them)
-DEFAULT_THRESHOLD = 0.995
+DEFAULT_THRESHOLD = 0.95
 # Han characters + words; below this a document has too little text for its
 # topic to be estimated once a sentence is left out (a short news brief)
 DEFAULT_MIN_CHARS = 150
@@ -746,8 +746,9 @@ def offtopic_signals(
     Documents with fewer than *min_chars* tokens (Han characters + words) are
     not judged. A sentence at or above *threshold* is flagged; its eligible
     neighbours at or above *extend_threshold* (default ``threshold - 0.3``)
-    join it, so a pasted paragraph goes together. A line whose every eligible
-    sentence is flagged, or whose own score passes *threshold*, becomes one
+    join it, so a pasted paragraph goes together; so do the eligible sentences
+    at or above *extend_threshold* of a line whose own score passes
+    *threshold*. A line whose every eligible sentence is flagged becomes one
     ``line`` signal.
     """
     n_tok = _han_or_word_chars(key)
@@ -761,11 +762,12 @@ def offtopic_signals(
         return []
     ext = threshold - 0.3 if extend_threshold is None else extend_threshold
     flagged = _flag_runs(res.sentences, sent_ok, threshold, ext)
-    # a whole line scored as one unit (a pasted paragraph) also counts
+    # a whole line scored as one unit (a pasted paragraph) also counts, for its sentences that
+    # reach *ext*: a genuine paragraph around a pasted block can score high as a line
     line_hit = line_ok & (res.lines >= threshold)
     if line_hit.any():
         sent_line = np.array([s.line for s in seg.sentences], dtype=np.int64)
-        flagged |= line_hit[sent_line] & sent_ok
+        flagged |= line_hit[sent_line] & sent_ok & (res.sentences >= ext)
     return _signals(text, seg, res, flagged, sent_ok, line_ok)
 
 

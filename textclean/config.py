@@ -49,7 +49,7 @@ class Config:
     #: judge sentences against their own document
     offtopic: bool = True
     #: off-topic probability above which a sentence is removed
-    offtopic_threshold: float = 0.995
+    offtopic_threshold: float = 0.95
     #: documents with fewer Han/word characters than this are not judged
     offtopic_min_chars: int = 150
 

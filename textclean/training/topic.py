@@ -4,10 +4,17 @@
 
 Deterministic (seeded). Reads the labelled corpora under ``../shared``:
 
-* THUCNews cnews (800 articles, split by article: ``topic`` articles train the
-  topic model, ``combiner`` articles train the combiner on synthetic splices,
-  ``eval`` articles are held out for ``benchmarks/offtopic_eval.py``);
-* THUCNews titles 20k and FewCLUE TNEWS labelled headlines.
+* THUCNews cnews (800 articles, split by article: ``eval`` articles are held
+  out for ``benchmarks/offtopic_eval.py`` and train nothing; every sentence of
+  the other 640 trains the topic model, and splices of the same articles train
+  the combiner, cross-fitted over folds so it only sees topic evidence for text
+  the topic model has not seen);
+* THUCNews titles 20k and FewCLUE TNEWS labelled headlines (down-weighted: a
+  headline is short and click-bait styled, unlike article sentences).
+
+The topic model is multinomial Naive Bayes (on this much data it beats logistic
+regression on held-out sentences: 0.758 vs 0.698 accuracy); it is shipped in
+the same linear form as before (``x/|x| @ W + b``), so the loader is unchanged.
 
 All three label sets map onto one common label map (:data:`LABEL_MAP`). Only
 numeric arrays and JSON are written; nothing is pickled.
@@ -42,7 +49,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 SEED = 20240611
-VERSION = "1.0.0"
+VERSION = "2.0.0"
 
 #: the common label set and how each corpus's labels map onto it
 LABELS = (
@@ -219,7 +226,8 @@ def _render(paras: list[list[tuple[str, bool]]]) -> Spliced:
     return out
 
 
-def _unit_labels(starts: np.ndarray, ends: np.ndarray, foreign: list[tuple[int, int]], size: int) -> np.ndarray:
+def _unit_cover(starts: np.ndarray, ends: np.ndarray, foreign: list[tuple[int, int]], size: int) -> np.ndarray:
+    """Share of each unit's characters that lie in a *foreign* span."""
     mark = np.zeros(size + 1, dtype=np.int64)
     for a, b in foreign:
         mark[a] += 1
@@ -227,29 +235,82 @@ def _unit_labels(starts: np.ndarray, ends: np.ndarray, foreign: list[tuple[int, 
     covered = np.cumsum(mark)[:size] > 0
     cov = np.concatenate(([0], np.cumsum(covered)))
     inside = cov[ends] - cov[starts]
-    return inside * 2 >= np.maximum(ends - starts, 1)
+    return inside / np.maximum(ends - starts, 1)
+
+
+def _unit_labels(starts: np.ndarray, ends: np.ndarray, foreign: list[tuple[int, int]], size: int) -> np.ndarray:
+    return _unit_cover(starts, ends, foreign, size) >= 0.5
 
 
 # ------------------------------------------------------------------- train ---
 
-def _train_topic(X, y: list[str], seed: int):
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import normalize
+#: Naive Bayes smoothing and the weight of one headline relative to one article sentence
+NB_ALPHA = 0.3
+HEADLINE_WEIGHT = 0.3
+#: cross-fitting folds over the non-held-out articles (topic model and combiner)
+N_FOLDS = 4
+#: splice documents per article (one clean, one same-label donor, the rest other-label donors)
+N_VARIANTS = 16
+#: combiner inputs left out (coefficient 0). The length of the rest of the document is no
+#: evidence that a unit is off-topic; as a main effect it made every sentence of a short real
+#: page look foreign (synthetic hosts are long THUCNews articles), so it only cost precision.
+COMBINER_UNUSED = ("log_rest_tokens",)
 
-    clf = LogisticRegression(C=4.0, max_iter=300, random_state=seed)
-    clf.fit(normalize(X), y)
-    return clf
+
+def _train_topic(X, y: np.ndarray, weight: np.ndarray, alpha: float = NB_ALPHA) -> np.ndarray:
+    """Multinomial Naive Bayes log-likelihoods, centred per feature: ``W[f, k]``.
+
+    Centring (subtracting each feature's mean over labels) changes no softmax
+    and keeps the float16 weights small. Applied at run time to l2-normalised
+    counts (the shipped form ``x/|x| @ W + b``), which tempers the evidence of
+    long texts; the scale is fitted afterwards (:func:`_fit_scale`).
+    """
+    Y = np.zeros((len(y), len(LABELS)))
+    Y[np.arange(len(y)), y] = weight
+    counts = np.asarray(X.T @ Y) + alpha
+    logt = np.log(counts) - np.log(counts.sum(axis=0, keepdims=True))
+    return logt - logt.mean(axis=1, keepdims=True)
 
 
-def _combiner_rows(model, articles, label, ids, seed: int, n_variants: int = 8):
-    """Features and labels of every eligible unit in synthetic splice docs."""
+def _fit_scale(Z: np.ndarray, y: np.ndarray) -> float:
+    """The temperature ``s`` minimising the log-loss of ``softmax(s * Z)`` (held-out rows)."""
+    from scipy.optimize import minimize_scalar
+
+    def loss(s: float) -> float:
+        z = s * Z
+        z = z - z.max(axis=1, keepdims=True)
+        lp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(-lp[np.arange(len(y)), y].mean())
+
+    return float(minimize_scalar(loss, bounds=(0.05, 20.0), method="bounded").x)
+
+
+def _folds(ids: list[int], label: dict[int, str], seed: int, k: int = N_FOLDS) -> list[list[int]]:
+    """Label-stratified, seeded split of article ids into *k* folds."""
+    rng = np.random.default_rng(seed + 2)
+    out: list[list[int]] = [[] for _ in range(k)]
+    by_label: dict[str, list[int]] = defaultdict(list)
+    for d in sorted(ids):
+        by_label[label[d]].append(d)
+    for lab in sorted(by_label):
+        for j, d in enumerate(rng.permutation(by_label[lab])):
+            out[j % k].append(int(d))
+    return [sorted(f) for f in out]
+
+
+def _combiner_rows(model, articles, label, ids, seed: int, n_variants: int = N_VARIANTS, pool=None):
+    """Features and labels of every eligible unit in synthetic splice docs.
+
+    Hosts are *ids*; donors come from *pool* (default *ids*).
+    """
     from ..coherence import eligible_units, score_units
     from ..normalize import fold
     from ..segment import segment
 
     rng = np.random.default_rng(seed + 1)
+    pool = list(ids) if pool is None else list(pool)
     by_label: dict[str, list[int]] = defaultdict(list)
-    for d in ids:
+    for d in pool:
         by_label[label[d]].append(d)
     feats, ys = [], []
     for d in ids:
@@ -261,7 +322,7 @@ def _combiner_rows(model, articles, label, ids, seed: int, n_variants: int = 8):
                 same = [o for o in by_label[label[d]] if o != d]
                 donor = articles[int(rng.choice(same))]
             else:
-                other = [o for o in ids if label[o] != label[d]]
+                other = [o for o in pool if label[o] != label[d]]
                 donor = articles[int(rng.choice(other))]
             mode = ("inline", "line", "scatter")[int(rng.integers(3))]
             doc = make_doc(rng, host, donor, mode=mode, k=int(rng.integers(1, 4)))
@@ -273,65 +334,118 @@ def _combiner_rows(model, articles, label, ids, seed: int, n_variants: int = 8):
             s_ok, l_ok = eligible_units(key, seg, res.sentence_tokens)
             s_lab = _unit_labels(np.array([s.start for s in seg.sentences]), np.array([s.end for s in seg.sentences]),
                                  doc.foreign, len(doc.text))
-            l_lab = _unit_labels(np.array([ln.start for ln in seg.lines]), np.array([ln.end for ln in seg.lines]),
-                                 doc.foreign, len(doc.text))
-            feats += [res.features_sentences[s_ok], res.features_lines[l_ok & (res.line_tokens >= 12)]]
-            ys += [s_lab[s_ok], l_lab[l_ok & (res.line_tokens >= 12)]]
+            l_cov = _unit_cover(np.array([ln.start for ln in seg.lines]), np.array([ln.end for ln in seg.lines]),
+                                doc.foreign, len(doc.text))
+            # a line is a positive only when it is (nearly) all foreign and a negative only when it has
+            # no foreign text: a mixed line is never removed whole, so it teaches nothing either way
+            l_use = l_ok & (res.line_tokens >= 12) & ((l_cov >= 0.9) | (l_cov <= 0.0))
+            feats += [res.features_sentences[s_ok], res.features_lines[l_use]]
+            ys += [s_lab[s_ok], l_cov[l_use] >= 0.9]
     return np.vstack(feats), np.concatenate(ys)
 
 
-def train(shared: Path, out: Path, seed: int = SEED, cache: Path | None = None) -> dict:
-    """Train, write ``weights.npz`` + ``card.json`` into *out*, return the card."""
+def _topic_metrics(W: np.ndarray, b: np.ndarray, X, y: np.ndarray) -> dict:
+    from sklearn.preprocessing import normalize
+
+    z = np.asarray(normalize(X) @ W, dtype=np.float64) + b
+    z = z - z.max(axis=1, keepdims=True)
+    lp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return {"accuracy": round(float(np.mean(z.argmax(axis=1) == y)), 4),
+            "log_loss": round(float(-lp[np.arange(len(y)), y].mean()), 4)}
+
+
+def train(shared: Path, out: Path, seed: int = SEED) -> dict:
+    """Train, write ``weights.npz`` + ``card.json`` into *out*, return the card.
+
+    The topic model is multinomial Naive Bayes on every sentence of the
+    non-held-out articles plus the headlines (down-weighted). The combiner is
+    cross-fitted: the articles are split into :data:`N_FOLDS` folds, and the
+    splice documents hosted by one fold are scored with a topic model trained
+    without that fold, so the combiner learns from topic evidence as strong as
+    on unseen text, never from memorised sentences. The ``eval`` articles
+    train nothing.
+    """
     import scipy
     import sklearn
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
+    from sklearn.preprocessing import normalize
 
     from ..coherence import FEATURE_NAMES, N_BITS, N_FEATURES, TopicModel
 
     t0 = time.time()
     articles, label = load_articles(shared)
     split = split_articles(label, seed)
+    train_ids = sorted(split["combiner"] + split["topic"])
+    lab_index = {lab: i for i, lab in enumerate(LABELS)}
+    doc_of: list[int] = []
     texts: list[str] = []
-    ys: list[str] = []
-    for d in split["topic"]:
+    for d in train_ids:
         texts += articles[d]
-        ys += [LABEL_MAP[label[d]]] * len(articles[d])
+        doc_of += [d] * len(articles[d])
+    doc_arr = np.array(doc_of)
+    y_sent = np.array([lab_index[LABEL_MAP[label[d]]] for d in doc_of])
     h_texts, h_labels, used = _headlines(shared)
-    texts += h_texts
-    ys += h_labels
-    X = _featurize_texts(texts)
-    logger.info("topic training: %d texts, %d features, %.1fs", X.shape[0], X.nnz, time.time() - t0)
-    if cache is not None and cache.exists():
-        with np.load(cache, allow_pickle=False) as z:
-            W, b = z["W"], z["b"]
-    else:
-        clf = _train_topic(X, ys, seed)
-        classes = list(clf.classes_)
-        order = [classes.index(lab) for lab in LABELS]
-        # round through float16 now so the combiner sees exactly the shipped weights
-        W = clf.coef_[order].T.astype(np.float16).astype(np.float32)
-        b = clf.intercept_[order].astype(np.float64)
-        if cache is not None:
-            np.savez(cache, W=W, b=b)
-    df = np.bincount(X.indices, minlength=N_FEATURES).astype(np.float64)
-    idf = (np.log((X.shape[0] + 1) / (df + 1)) + 1).astype(np.float16).astype(np.float32)
+    # a few THUCNews headlines are the titles of held-out articles: they train nothing
+    eval_text = "\n".join("".join(articles[d]) for d in split["eval"])
+    h_keep = [i for i, h in enumerate(h_texts) if not (len(h.strip()) >= 8 and h.strip() in eval_text)]
+    n_head_dropped = len(h_texts) - len(h_keep)
+    h_texts = [h_texts[i] for i in h_keep]
+    y_head = np.array([lab_index[h_labels[i]] for i in h_keep])
+    X_sent = _featurize_texts(texts).tocsr()
+    X_head = _featurize_texts(h_texts).tocsr()
+    logger.info("topic training: %d sentences, %d headlines, %.1fs", X_sent.shape[0], X_head.shape[0], time.time() - t0)
+    from scipy.sparse import vstack
 
-    # topic accuracy on held-out eval articles' sentences
+    def fit(mask: np.ndarray) -> np.ndarray:
+        X = vstack([X_sent[mask], X_head]).tocsr()
+        y = np.concatenate([y_sent[mask], y_head])
+        w = np.concatenate([np.ones(int(mask.sum())), np.full(len(y_head), HEADLINE_WEIGHT)])
+        return _train_topic(X, y, w)
+
+    folds = _folds(train_ids, label, seed)
+    fold_W = [fit(~np.isin(doc_arr, f)) for f in folds]
+    # temperature from out-of-fold sentences (bias stays 0: the folds hold 10 of the 15 labels)
+    Z = np.zeros((len(y_sent), len(LABELS)))
+    for f, Wf in zip(folds, fold_W):
+        m = np.isin(doc_arr, f)
+        Z[m] = np.asarray(normalize(X_sent[m]) @ Wf)
+    scale = _fit_scale(Z, y_sent)
+    b = np.zeros(len(LABELS))
+    # round through float16 now so the combiner sees exactly the shipped weights
+    W = (scale * fit(np.ones(len(y_sent), dtype=bool))).astype(np.float16).astype(np.float32)
+    X_all = vstack([X_sent, X_head]).tocsr()
+    df = np.bincount(X_all.indices, minlength=N_FEATURES).astype(np.float64)
+    idf = (np.log((X_all.shape[0] + 1) / (df + 1)) + 1).astype(np.float16).astype(np.float32)
+    zz = scale * Z
+    zz = zz - zz.max(axis=1, keepdims=True)
+    lp = zz - np.log(np.exp(zz).sum(axis=1, keepdims=True))
+    oof = {"accuracy": round(float(np.mean(Z.argmax(axis=1) == y_sent)), 4),
+           "log_loss": round(float(-lp[np.arange(len(y_sent)), y_sent].mean()), 4)}
+
+    # held-out eval articles' sentences (never trained on)
     ev_texts = [s for d in split["eval"] for s in articles[d]]
-    ev_y = [LABEL_MAP[label[d]] for d in split["eval"] for _ in articles[d]]
-    from sklearn.preprocessing import normalize
-
-    pred = np.array(LABELS)[np.argmax(normalize(_featurize_texts(ev_texts)) @ W + b, axis=1)]
-    sent_acc = float(np.mean(pred == np.array(ev_y)))
+    ev_y = np.array([lab_index[LABEL_MAP[label[d]]] for d in split["eval"] for _ in articles[d]])
+    heldout = _topic_metrics(W.astype(np.float64), b, _featurize_texts(ev_texts), ev_y)
 
     nf = len(FEATURE_NAMES)
-    blank = TopicModel(W, b, idf, np.zeros(nf), np.ones(nf), np.zeros(nf), 0.0, LABELS, {})
-    F, yc = _combiner_rows(blank, articles, label, split["combiner"], seed)
-    mean, scale = F.mean(axis=0), F.std(axis=0) + 1e-6
-    comb = LogisticRegression(C=1.0, max_iter=1000, class_weight={0: 1.0, 1: 1.0})
-    comb.fit((F - mean) / scale, yc)
-    auc = float(roc_auc_score(yc, comb.decision_function((F - mean) / scale)))
+    feats, ycs = [], []
+    for j, (f, Wf) in enumerate(zip(folds, fold_W)):
+        Wf16 = (scale * Wf).astype(np.float16).astype(np.float32)
+        blank = TopicModel(Wf16, b, idf, np.zeros(nf), np.ones(nf), np.zeros(nf), 0.0, LABELS, {})
+        # hosts and donors from the held-out fold: the fold model has seen neither
+        F, yc = _combiner_rows(blank, articles, label, f, seed + 10 * j)
+        feats.append(F)
+        ycs.append(yc)
+        logger.info("combiner fold %d: %d units, %.1fs", j, len(yc), time.time() - t0)
+    F, yc = np.vstack(feats), np.concatenate(ycs)
+    mean, scale_f = F.mean(axis=0), F.std(axis=0) + 1e-6
+    kept = [i for i, name in enumerate(FEATURE_NAMES) if name not in COMBINER_UNUSED]
+    comb = LogisticRegression(C=1.0, max_iter=2000)
+    comb.fit(((F - mean) / scale_f)[:, kept], yc)
+    coef = np.zeros(nf)
+    coef[kept] = comb.coef_[0]
+    auc = float(roc_auc_score(yc, ((F - mean) / scale_f) @ coef))
 
     out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
@@ -340,12 +454,10 @@ def train(shared: Path, out: Path, seed: int = SEED, cache: Path | None = None) 
         b=b,
         idf=idf.astype(np.float16),
         comb_mean=mean,
-        comb_scale=scale,
-        comb_coef=comb.coef_[0].astype(np.float64),
+        comb_scale=scale_f,
+        comb_coef=coef.astype(np.float64),
         comb_intercept=np.float64(comb.intercept_[0]),
     )
-    from ..coherence import FEATURE_NAMES
-
     sent_path = shared / "data/corpora/thucnews_cnews_800docs/sentences.jsonl"
     card = {
         "name": "textclean-topic",
@@ -355,16 +467,30 @@ def train(shared: Path, out: Path, seed: int = SEED, cache: Path | None = None) 
         "label_map": LABEL_MAP,
         "featurizer": {"kind": "hashed token unigrams+bigrams on the fold key", "n_bits": N_BITS,
                        "tokens": "Han char | Latin word | digit run -> NUM", "hash": "splitmix64 (numpy)"},
+        "topic_model": {"kind": "multinomial naive Bayes, log-likelihoods centred per feature, "
+                                "applied to l2-normalised counts and scaled",
+                        "alpha": NB_ALPHA, "headline_weight": HEADLINE_WEIGHT, "scale": round(scale, 4),
+                        "bias": "zero (uniform prior)"},
         "combiner_features": list(FEATURE_NAMES),
-        "combiner_coef": [round(float(c), 4) for c in comb.coef_[0]],
+        "combiner_coef": [round(float(c), 4) for c in coef],
+        "combiner_unused_features": list(COMBINER_UNUSED),
+        "combiner_splices_per_article": N_VARIANTS,
         "seed": seed,
         "training_inputs": {str(p.relative_to(shared)): _sha256(p) for p in [sent_path, *used]},
-        "split": {"eval_doc_ids": split["eval"], "combiner_doc_ids": split["combiner"],
-                  "topic_doc_count": len(split["topic"])},
-        "counts": {"topic_texts": int(X.shape[0]),
-                   "topic_label_counts": {lab: int(ys.count(lab)) for lab in LABELS},
+        "split": {"eval_doc_ids": split["eval"], "train_doc_count": len(train_ids),
+                  "scheme": f"topic model on all {len(train_ids)} non-eval articles; combiner on splices of "
+                            f"the same articles cross-fitted over {N_FOLDS} folds (fold hosts and donors scored "
+                            "by a topic model trained without the fold)",
+                  "fold_doc_ids": folds},
+        "counts": {"topic_sentences": int(X_sent.shape[0]), "topic_headlines": int(X_head.shape[0]),
+                   "headlines_dropped_as_eval_titles": n_head_dropped,
+                   "topic_label_counts": {lab: int((np.concatenate([y_sent, y_head]) == i).sum())
+                                          for i, lab in enumerate(LABELS)},
                    "combiner_units": int(len(yc)), "combiner_positive": int(yc.sum())},
-        "metrics": {"topic_sentence_accuracy_heldout": round(sent_acc, 4),
+        "metrics": {"topic_sentence_accuracy_heldout": heldout["accuracy"],
+                    "topic_sentence_log_loss_heldout": heldout["log_loss"],
+                    "topic_sentence_accuracy_out_of_fold": oof["accuracy"],
+                    "topic_sentence_log_loss_out_of_fold": oof["log_loss"],
                     "combiner_auc_train": round(auc, 4)},
         "libraries": {"python": platform.python_version(), "numpy": np.__version__,
                       "scipy": scipy.__version__, "scikit-learn": sklearn.__version__},
@@ -379,13 +505,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("models/topic"))
     parser.add_argument("--shared", type=Path, default=Path("../shared"))
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--cache", type=Path, default=None, help="reuse topic weights saved here (development)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if not (args.shared / "data/corpora").is_dir():
         print(f"no corpora under {args.shared}/data/corpora", file=sys.stderr)
         return 2
-    card = train(args.shared, args.out, args.seed, args.cache)
+    card = train(args.shared, args.out, args.seed)
     print(json.dumps(card["metrics"]), file=sys.stderr)
     return 0
 
