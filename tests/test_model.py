@@ -237,3 +237,15 @@ def test_user_retrain_new_style(tmp_path):
     b, a = before.metrics["fpr_1%"], after.metrics["fpr_1%"]
     assert a["spam_recall"] >= b["spam_recall"] - 0.01
     assert a["ham_flagged"] <= b["ham_flagged"] + 0.01
+
+
+def test_a_pasted_brand_goes_whole_not_its_tail():
+    # the brand's tail (彩乐园) may score above the whole brand; the cut must
+    # still take the stem, and not the sentence's own words before it
+    from textclean import clean
+
+    sentence = "粮食部门提醒,农户应将小麦充分晾晒后再出售,避免因水分过高影响等级和价格。"
+    for pasted in ("出售,金牛彩乐园避免", "出售金牛彩乐园避免"):
+        out = clean(sentence.replace("出售,避免", pasted))
+        assert "金牛" not in out and "彩乐园" not in out
+        assert out.replace(",", "") == sentence.replace(",", "")

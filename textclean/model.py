@@ -264,7 +264,8 @@ class SpamModel:
         p = self.span_proba(list(index))[inverse]
         hit = p >= t
         base = offsets[owner[hit]]
-        for i, a, b, q in zip(owner[hit].tolist(), (starts[hit] - base).tolist(), (ends[hit] - base).tolist(),
+        widened = _widened_starts(starts, ends, p, hit)
+        for i, a, b, q in zip(owner[hit].tolist(), (widened - base).tolist(), (ends[hit] - base).tolist(),
                               p[hit].tolist()):
             out[i].append((a, b, q))
         return [_merge(h) if h else h for h in out]
@@ -272,6 +273,34 @@ class SpamModel:
     def flag_spans(self, key: str, threshold: float | None = None) -> list[tuple[int, int, float]]:
         """Pasted-brand spans inside one key (offsets into the key)."""
         return self.flag_spans_many([key], threshold)[0]
+
+
+#: a longer candidate with the same end takes over a hit when it scores at
+#: most this much lower
+WIDEN_MARGIN = 0.05
+
+
+def _widened_starts(starts: np.ndarray, ends: np.ndarray, p: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """The start of each hit, moved back to the longest candidate with its end scoring nearly as high.
+
+    A brand's tail alone can score above the whole brand (彩乐园 0.98 in
+    金牛彩乐园 0.96): cutting only the tail would leave the stem (金牛) in
+    the sentence. Candidates never cross punctuation, and one stem character
+    more than the brand (售金牛彩乐园) scores far lower, so the sentence keeps
+    its own words. Ends are offsets in the joined keys, so equal ends mean the
+    same key.
+    """
+    idx = np.flatnonzero(hit)
+    if not len(idx):
+        return starts[idx]
+    near = np.isin(ends, ends[idx])
+    by_end: dict[int, list[tuple[int, float]]] = {}
+    for s, e, q in zip(starts[near].tolist(), ends[near].tolist(), p[near].tolist()):
+        by_end.setdefault(e, []).append((s, q))
+    out = []
+    for s, e, q in zip(starts[idx].tolist(), ends[idx].tolist(), p[idx].tolist()):
+        out.append(min((c for c, r in by_end[e] if r >= q - WIDEN_MARGIN), default=s))
+    return np.array(out, dtype=np.int64)
 
 
 def _merge(hits: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
