@@ -163,3 +163,28 @@ def test_cleaned_text_ends_like_the_input(br, final):
     end = br if final else ""
     for tail in (br + "相关文章", br + br + "相关文章", br + "相关文章" + br + "责任编辑:张三"):
         assert clean(body + tail + end) == body + end
+
+
+def test_text_longer_than_max_chars_is_a_clear_error():
+    with pytest.raises(ValueError, match="max_chars"):
+        clean("正文" * 6, max_chars=10)
+    assert clean("正文" * 6, max_chars=None) == "正文" * 6
+    assert clean("正文" * 5, max_chars=10) == "正文" * 5
+    with pytest.raises(ValueError, match="max_chars"):
+        textclean.Config(max_chars=0)
+
+
+def test_cli_max_chars(tmp_path, capsys):
+    from textclean.cli import main
+
+    page = tmp_path / "p.txt"
+    page.write_text("正文" * 6, encoding="utf-8")
+    assert main(["clean", "--max-chars", "10", str(page)]) != 0
+    assert "max_chars" in capsys.readouterr().err
+    assert main(["clean", "--max-chars", "0", str(page)]) == 0
+    assert capsys.readouterr().out == "正文" * 6
+    records = tmp_path / "r.jsonl"
+    records.write_text('{"text": "正文正文正文正文正文正文"}\n{"text": "正文"}\n', encoding="utf-8")
+    main(["clean", "--jsonl", "--max-chars", "10", str(records)])
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and "textclean_error" in out[0] and "textclean_error" not in out[1]

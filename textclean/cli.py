@@ -59,6 +59,8 @@ def _add_cleaning_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--promotion-profile", metavar="FILE",
                    help="word lists and thresholds for whole gambling-promotion pages (default: the shipped profile)")
     p.add_argument("--no-promotion-pages", action="store_true", help="do not remove whole gambling-promotion pages")
+    p.add_argument("--max-chars", type=int, metavar="N",
+                   help="longest text accepted per document (default 20,000,000; 0: no limit)")
     script = p.add_mutually_exclusive_group()
     script.add_argument("--to-simplified", action="store_true", help="convert the output to Simplified")
     script.add_argument("--to-traditional", action="store_true", help="convert the output to Traditional")
@@ -122,6 +124,10 @@ def _config(args: argparse.Namespace) -> Config:
         options["model"] = _load_model(args.model)
     if args.no_offtopic:
         options["offtopic"] = False
+    if args.max_chars is not None:
+        if args.max_chars < 0:
+            raise _UsageError("--max-chars must be 0 (no limit) or a positive number of characters")
+        options["max_chars"] = args.max_chars or None
     if args.no_promotion_pages:
         options["promotion_pages"] = False
     elif args.promotion_profile:

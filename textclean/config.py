@@ -28,6 +28,10 @@ class Config:
     rules: RuleSet | None = None
     #: regex timeout per rule pattern and document, in seconds
     rule_timeout: float = 2.0
+    #: longest text one call accepts (``None``: no limit). Cost is linear, but a
+    #: 20 M-character string is about 1 GB of working memory and is seldom one
+    #: page: usually a whole dump that should be split into documents
+    max_chars: int | None = 20_000_000
 
     #: use the spam classifier (``model=None`` means the shipped default)
     use_model: bool = True
@@ -80,6 +84,10 @@ class Config:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"Config.{name} must be between 0 and 1, not {value!r}")
+        if self.max_chars is not None and (
+            isinstance(self.max_chars, bool) or not isinstance(self.max_chars, int) or self.max_chars <= 0
+        ):
+            raise ValueError(f"Config.max_chars must be a positive integer or None, not {self.max_chars!r}")
         if self.rule_timeout <= 0:
             raise ValueError("Config.rule_timeout must be positive seconds")
 

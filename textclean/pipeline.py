@@ -105,7 +105,18 @@ def _to_input(pieces: list[tuple[int, int]], verdict: Verdict, doc: Document) ->
     return out
 
 
+def _check_length(text: str, config: Config) -> None:
+    limit = config.max_chars
+    if limit is not None and len(text) > limit:
+        raise ValueError(
+            f"text is {len(text):,} characters, more than Config.max_chars ({limit:,}); a text this long is "
+            "usually many documents in one string: clean them one by one (e.g. as --jsonl records), "
+            "or raise the limit with max_chars=N (None for no limit; about 50 bytes of memory per character)"
+        )
+
+
 def _explain(text: str, config: Config) -> Report:
+    _check_length(text, config)
     doc = _prepare(text)
     dropped = _dropped(doc, config)
     # Cutting a span out of a line can leave a line that is itself chrome
