@@ -120,6 +120,7 @@ def test_profile_terms_are_folded_to_the_key():
     "edit, message",
     [
         (("min_distinct = 1", "min_distinct = -3"), "min_distinct"),
+        (("min_distinct = 1", "min_distinct = 2.5"), "whole number"),
         (("min_coverage = 0.5", "min_coverage = 1.5"), "min_coverage"),
         (("min_density = 1.0", 'min_density = "high"'), "min_density"),
         (('customer_voice = ["您"]', "customer_voice = []"), "customer_voice"),

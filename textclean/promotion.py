@@ -95,9 +95,16 @@ def _check_list(data: dict[str, Any], name: str, source: str) -> tuple[str, ...]
 def _check_number(data: dict[str, Any], name: str, source: str) -> float:
     lo, hi = _NUMBERS[name]
     value = data.get(name)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not lo <= value <= hi:
-        raise ProfileError(f"{source}: {name!r} must be a number between {lo} and {hi}, not {value!r}")
-    return int(value) if isinstance(lo, int) else float(value)
+    whole = isinstance(lo, int)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int if whole else (int, float))
+        or not math.isfinite(value)
+        or not lo <= value <= hi
+    ):
+        kind = "a whole number" if whole else "a number"
+        raise ProfileError(f"{source}: {name!r} must be {kind} between {lo} and {hi}, not {value!r}")
+    return int(value) if whole else float(value)
 
 
 def parse_promotion_profile(text: str, source: str = "<string>") -> PromotionProfile:
