@@ -188,3 +188,16 @@ def test_cli_max_chars(tmp_path, capsys):
     main(["clean", "--jsonl", "--max-chars", "10", str(records)])
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 2 and "textclean_error" in out[0] and "textclean_error" not in out[1]
+
+
+def test_offtopic_is_not_judged_past_offtopic_max_chars():
+    # an off-topic sentence in a short article goes; the same page inside a
+    # long multi-article text is not judged for it, and the report says why
+    page = _ARTICLE * 3 + "湖人队主场以108比99击败勇士队,詹姆斯拿下30分10个篮板和8次助攻。\n" + _ARTICLE
+    short = clean_and_explain(page, offtopic_threshold=0.0, offtopic_min_chars=1)
+    assert any(v.label == "offtopic" for v in short.verdicts) and not short.notes
+    long = clean_and_explain(page, offtopic_threshold=0.0, offtopic_min_chars=1, offtopic_max_chars=len(page) - 1)
+    assert not any(v.label == "offtopic" for v in long.verdicts)
+    assert "offtopic_max_chars" in long.notes[0]
+    with pytest.raises(ValueError, match="offtopic_max_chars"):
+        textclean.Config(offtopic_max_chars=-1)

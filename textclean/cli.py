@@ -448,9 +448,12 @@ def _cmd_explain(args: argparse.Namespace) -> int:
             }
             for v in report.verdicts
         ]
-        print(json.dumps({"removed": rows, "counts": report.counts(), "spun": report.spun}, ensure_ascii=False))
+        print(json.dumps({"removed": rows, "counts": report.counts(), "spun": report.spun, "notes": list(report.notes)},
+                         ensure_ascii=False))
         return EXIT_OK
     print(_table(report))
+    for note in report.notes:
+        print(f"note: {note}")
     return EXIT_OK
 
 

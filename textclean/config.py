@@ -56,6 +56,13 @@ class Config:
     offtopic_threshold: float = 0.95
     #: documents with fewer Han/word characters than this are not judged
     offtopic_min_chars: int = 150
+    #: texts longer than this (characters) are not judged for off-topic
+    #: sentences: the longest news articles run to 10–20 thousand characters,
+    #: and a longer text is mostly several articles (a dump, a thread), where
+    #: judged against the mix a minority article's sentences look foreign and
+    #: each removal makes the next one likelier. ``None``: judge any length,
+    #: in windows of whole lines
+    offtopic_max_chars: int | None = 50_000
 
     #: pass 2: short lines between / above removed spam become spam
     context: bool = True
@@ -84,6 +91,14 @@ class Config:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"Config.{name} must be between 0 and 1, not {value!r}")
+        if self.offtopic_max_chars is not None and (
+            isinstance(self.offtopic_max_chars, bool)
+            or not isinstance(self.offtopic_max_chars, int)
+            or self.offtopic_max_chars <= 0
+        ):
+            raise ValueError(
+                f"Config.offtopic_max_chars must be a positive integer or None, not {self.offtopic_max_chars!r}"
+            )
         if self.max_chars is not None and (
             isinstance(self.max_chars, bool) or not isinstance(self.max_chars, int) or self.max_chars <= 0
         ):

@@ -583,6 +583,7 @@ def write_explain_html(out: IO[str], pages: Iterable[tuple[str, Report]], *, tit
                     f"page looks spun (spin score {report.spin_score:.1f})"
                     + (f"; {len(report.replacements)} words restored" if report.replacements else "")
                 )
+            notes.extend(report.notes)
             keys = list(spans)
             body.write(
                 _page_html(doc.pages, anchor, name, stat, _chips(spans, _LABELS), keys, notes,

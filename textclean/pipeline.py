@@ -70,9 +70,24 @@ _MAX_ROUNDS = 3
 def _dropped(doc: Document, config: Config) -> list[Verdict]:
     verdicts = decide(doc, _signals(doc, config), config)
     dropped = [v for v in verdicts if v.label in config.drop]
-    if config.offtopic and "offtopic" in config.drop:
+    if _judges_offtopic(doc.text, config):
         dropped = sorted(dropped + _offtopic(doc, dropped, config), key=lambda v: (v.start, -v.end))
     return dropped
+
+
+def _judges_offtopic(text: str, config: Config) -> bool:
+    limit = config.offtopic_max_chars
+    return config.offtopic and "offtopic" in config.drop and (limit is None or len(text) <= limit)
+
+
+def _notes(text: str, config: Config) -> tuple[str, ...]:
+    if config.offtopic and "offtopic" in config.drop and not _judges_offtopic(text, config):
+        return (
+            f"off-topic sentences not judged: the text is {len(text):,} characters, longer than "
+            f"Config.offtopic_max_chars ({config.offtopic_max_chars:,}), so most likely several articles; "
+            "clean articles one by one, or set offtopic_max_chars=None to judge it in windows",
+        )
+    return ()
 
 
 def _offtopic(doc: Document, dropped: list[Verdict], config: Config) -> list[Verdict]:
@@ -150,6 +165,7 @@ def _explain(text: str, config: Config) -> Report:
         spun=spun,
         spin_score=score,
         replacements=replacements,
+        notes=_notes(text, config),
     )
 
 
