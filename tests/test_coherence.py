@@ -203,3 +203,51 @@ def test_card_metrics_within_floors() -> None:
         assert get(path) >= floor, f"{path} = {get(path)} below floor {floor}"
     for path, ceil in floors["max"].items():
         assert get(path) <= ceil, f"{path} = {get(path)} above ceiling {ceil}"
+
+
+# --- the topic model loader refuses what is not a valid model ---------------------
+
+def _model_copy(tmp_path):
+    import shutil
+
+    src = Path(coherence.__file__).resolve().parents[1] / "models" / "topic"
+    dst = tmp_path / "topic"
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_topic_loader_reads_a_copy(tmp_path):
+    model = load_topic_model(_model_copy(tmp_path))
+    assert model.W.shape[1] == len(model.labels)
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda d: (d / "card.json").write_text("{", encoding="utf-8"), "unreadable topic model card"),
+        (lambda d: (d / "card.json").write_text('{"version": "9.0.0", "labels": ["a", "b"]}', encoding="utf-8"), "retrain"),
+        (lambda d: (d / "card.json").unlink(), "not found"),
+        (lambda d: (d / "weights.npz").write_bytes(b"not a zip"), "not an .npz"),
+        (lambda d: np.savez(d / "weights.npz", W=np.zeros((3, 3))), "W"),
+        (lambda d: np.savez(d / "weights.npz", obj=np.array([object()], dtype=object)), "missing"),
+    ],
+)
+def test_topic_loader_refuses_damaged_models(tmp_path, damage, message):
+    from textclean.model import ModelError
+
+    d = _model_copy(tmp_path)
+    damage(d)
+    with pytest.raises(ModelError, match=message):
+        load_topic_model(d)
+
+
+def test_topic_loader_never_unpickles(tmp_path):
+    from textclean.model import ModelError
+
+    d = _model_copy(tmp_path)
+    with np.load(d / "weights.npz") as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["W"] = np.array([object()], dtype=object)  # an object array is stored as a pickle
+    np.savez(d / "weights.npz", **arrays)
+    with pytest.raises(ModelError, match="unsafe|dtype"):
+        load_topic_model(d)

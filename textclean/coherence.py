@@ -227,21 +227,80 @@ def _models_dir() -> Path:
     return models_dir()
 
 
-def _read_model(directory: Path) -> TopicModel:
-    weights = directory / "weights.npz"
-    card_path = directory / "card.json"
+#: what a valid topic model can be: a card of a few KB, arrays of known shapes
+_MAX_CARD_BYTES = 1 << 20
+_MAX_LABELS = 64
+_SUPPORTED_MAJOR = 2
+
+
+def _read_card(path: Path) -> dict[str, Any]:
+    from .model import ModelError, _regular_file
+
+    _regular_file(path, "topic model card", _MAX_CARD_BYTES)
     try:
-        with np.load(weights, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-        card = json.loads(card_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise RuntimeError(f"cannot load the topic model from {directory}: {exc}") from exc
+        card = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ModelError(path, f"unreadable topic model card ({exc or type(exc).__name__})") from None
+    if not isinstance(card, dict):
+        raise ModelError(path, "topic model card is not a JSON object")
+    version = str(card.get("version", ""))
+    major = version.split(".")[0]
+    if not major.isdigit():
+        raise ModelError(path, f"topic model card has no version like '2.0.0' (found {version!r}); is this a textclean topic model?")
+    if int(major) != _SUPPORTED_MAJOR:
+        raise ModelError(
+            path, f"topic model version {version} does not match this textclean (reads {_SUPPORTED_MAJOR}.x): "
+            "retrain it with this version (python -m textclean.training.topic) or use the shipped model"
+        )
+    labels = card.get("labels")
+    if not (isinstance(labels, list) and 2 <= len(labels) <= _MAX_LABELS and all(isinstance(x, str) and x for x in labels)):
+        raise ModelError(path, f"labels must be a list of 2 to {_MAX_LABELS} names")
+    return card
+
+
+def _read_weights(path: Path, n_labels: int) -> dict[str, np.ndarray]:
+    import zipfile
+
+    from .model import ModelError, _regular_file
+
+    n_comb = len(FEATURE_NAMES)
+    shapes = {
+        "W": (N_FEATURES, n_labels), "b": (n_labels,), "idf": (N_FEATURES,),
+        "comb_mean": (n_comb,), "comb_scale": (n_comb,), "comb_coef": (n_comb,), "comb_intercept": (),
+    }
+    # float64 at most, plus .npy headers and zip overhead
+    limit = 8 * sum(int(np.prod(s)) for s in shapes.values()) + (1 << 16)
+    _regular_file(path, "topic weights file", limit)
+    if not zipfile.is_zipfile(path):
+        raise ModelError(path, "topic weights file is not an .npz archive (a zip of .npy arrays)")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            # declared sizes bound what reading may inflate to (a zip bomb stops there)
+            big = [i.filename for i in zf.infolist() if i.file_size > limit]
+        if big:
+            raise ModelError(path, f"member(s) {big} inflate beyond the {limit} bytes a valid model needs")
+        with np.load(path, allow_pickle=False) as z:  # never unpickle: a crafted file must not run code
+            arrays = {k: z[k] for k in shapes if k in z.files}
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError, MemoryError) as exc:
+        raise ModelError(path, f"unreadable or unsafe topic weights ({exc})") from None
+    for name, shape in shapes.items():
+        a = arrays.get(name)
+        if a is None:
+            raise ModelError(path, f"array {name!r} missing")
+        if a.dtype.kind != "f" or a.shape != shape:
+            raise ModelError(path, f"array {name!r} has dtype {a.dtype} shape {a.shape}, expected float {shape}")
+        if not np.all(np.isfinite(a)):
+            raise ModelError(path, f"array {name!r} has non-finite values")
+    return arrays
+
+
+def _read_model(directory: Path) -> TopicModel:
+    """Load and check a topic model directory: a card and npz arrays, nothing executable."""
+    card = _read_card(directory / "card.json")
     labels = tuple(card["labels"])
-    W = arrays["W"].astype(np.float64)
-    if W.shape != (N_FEATURES, len(labels)):
-        raise RuntimeError(f"{weights}: W has shape {W.shape}, expected {(N_FEATURES, len(labels))}")
+    arrays = _read_weights(directory / "weights.npz", len(labels))
     return TopicModel(
-        W=W,
+        W=arrays["W"].astype(np.float64),
         b=arrays["b"].astype(np.float64),
         idf=arrays["idf"].astype(np.float32),
         comb_mean=arrays["comb_mean"].astype(np.float64),
