@@ -259,39 +259,14 @@ def _read_card(path: Path) -> dict[str, Any]:
 
 
 def _read_weights(path: Path, n_labels: int) -> dict[str, np.ndarray]:
-    import zipfile
-
-    from .model import ModelError, _regular_file
+    from .model import read_checked_npz
 
     n_comb = len(FEATURE_NAMES)
     shapes = {
         "W": (N_FEATURES, n_labels), "b": (n_labels,), "idf": (N_FEATURES,),
         "comb_mean": (n_comb,), "comb_scale": (n_comb,), "comb_coef": (n_comb,), "comb_intercept": (),
     }
-    # float64 at most, plus .npy headers and zip overhead
-    limit = 8 * sum(int(np.prod(s)) for s in shapes.values()) + (1 << 16)
-    _regular_file(path, "topic weights file", limit)
-    if not zipfile.is_zipfile(path):
-        raise ModelError(path, "topic weights file is not an .npz archive (a zip of .npy arrays)")
-    try:
-        with zipfile.ZipFile(path) as zf:
-            # declared sizes bound what reading may inflate to (a zip bomb stops there)
-            big = [i.filename for i in zf.infolist() if i.file_size > limit]
-        if big:
-            raise ModelError(path, f"member(s) {big} inflate beyond the {limit} bytes a valid model needs")
-        with np.load(path, allow_pickle=False) as z:  # never unpickle: a crafted file must not run code
-            arrays = {k: z[k] for k in shapes if k in z.files}
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError, MemoryError) as exc:
-        raise ModelError(path, f"unreadable or unsafe topic weights ({exc})") from None
-    for name, shape in shapes.items():
-        a = arrays.get(name)
-        if a is None:
-            raise ModelError(path, f"array {name!r} missing")
-        if a.dtype.kind != "f" or a.shape != shape:
-            raise ModelError(path, f"array {name!r} has dtype {a.dtype} shape {a.shape}, expected float {shape}")
-        if not np.all(np.isfinite(a)):
-            raise ModelError(path, f"array {name!r} has non-finite values")
-    return arrays
+    return read_checked_npz(path, shapes, "topic weights file")
 
 
 def _read_model(directory: Path) -> TopicModel:

@@ -399,24 +399,29 @@ def _read_card(path: Path) -> dict[str, Any]:
     return card
 
 
-def _read_weights(path: Path, n_features: int) -> dict[str, np.ndarray]:
-    need = {"unit_coef": (n_features,), "span_coef": (n_features,), "params": (6,)}
-    # float64 at most, plus .npy headers and zip overhead
-    limit = 8 * (2 * n_features + 6) + (1 << 16)
-    _regular_file(path, "weights file", limit)
+def read_checked_npz(path: Path, shapes: Mapping[str, tuple[int, ...]], what: str) -> dict[str, np.ndarray]:
+    """The float arrays *shapes* names from an .npz, refusing anything else.
+
+    The file must be a regular file no bigger than the arrays can be (float64
+    at most, plus .npy headers and zip overhead), its zip members must not
+    inflate past that (a zip bomb stops there), nothing is unpickled (a
+    crafted file must not run code), and every array must be present, float,
+    of its shape and finite.
+    """
+    limit = 8 * sum(int(np.prod(shape)) for shape in shapes.values()) + (1 << 16)
+    _regular_file(path, what, limit)
     if not zipfile.is_zipfile(path):
-        raise ModelError(path, "weights file is not an .npz archive (a zip of .npy arrays)")
+        raise ModelError(path, f"{what} is not an .npz archive (a zip of .npy arrays)")
     try:
         with zipfile.ZipFile(path) as zf:
-            # declared sizes bound what reading may inflate to (a zip bomb stops there)
             big = [i.filename for i in zf.infolist() if i.file_size > limit]
         if big:
             raise ModelError(path, f"member(s) {big} inflate beyond the {limit} bytes a valid model needs")
-        with np.load(path, allow_pickle=False) as z:  # never unpickle: a crafted file must not run code
-            arrays = {k: z[k] for k in need if k in z.files}
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in shapes if k in z.files}
     except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError, MemoryError) as e:
-        raise ModelError(path, f"unreadable or unsafe weights ({e})") from None
-    for k, shape in need.items():
+        raise ModelError(path, f"unreadable or unsafe {what} ({e})") from None
+    for k, shape in shapes.items():
         a = arrays.get(k)
         if a is None:
             raise ModelError(path, f"array {k!r} missing")
@@ -425,6 +430,11 @@ def _read_weights(path: Path, n_features: int) -> dict[str, np.ndarray]:
         if not np.all(np.isfinite(a)):
             raise ModelError(path, f"array {k!r} has non-finite values")
     return arrays
+
+
+def _read_weights(path: Path, n_features: int) -> dict[str, np.ndarray]:
+    need = {"unit_coef": (n_features,), "span_coef": (n_features,), "params": (6,)}
+    return read_checked_npz(path, need, "weights file")
 
 
 def _load(path: Path) -> SpamModel:
