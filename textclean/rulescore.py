@@ -70,9 +70,7 @@ def _candidate_runs(rule: Rule, doc: Document) -> list[tuple[int, int]]:
             runs[-1] = (runs[-1][0], line.stop)
         else:
             runs.append((line.start, line.stop))
-        if line.stop <= pos:  # a hit on the text's last, unterminated line
-            return runs
-        pos = line.stop
+        pos = line.stop  # > the hit: the next search starts on the next line
 
 
 def _scan(rule: Rule, doc: Document, timeout: float, prefilter: bool):
