@@ -201,3 +201,24 @@ def test_offtopic_is_not_judged_past_offtopic_max_chars():
     assert "offtopic_max_chars" in long.notes[0]
     with pytest.raises(ValueError, match="offtopic_max_chars"):
         textclean.Config(offtopic_max_chars=-1)
+
+
+_TEASERS = [
+    "2025-07-21 市队宣布新赛季主教练人选,俱乐部表示将在下周举行发布会介绍...",
+    "2025-07-20 老将正式宣布退役,他在社交媒体上写道感谢球迷多年来的支持...",
+    "2025-07-19 新球场建设进入最后阶段,预计将于今年年底前完成全部工程...",
+]
+
+
+def test_a_run_of_cut_off_teasers_goes():
+    page = _ARTICLE + "\n".join(_TEASERS) + "\n"
+    report = clean_and_explain(page)
+    assert report.cleaned == _ARTICLE
+    assert {s.name for v in report.verdicts for s in v.signals} == {"teaser-list"}
+
+
+def test_two_cut_off_lines_or_a_chinese_ellipsis_stay():
+    two = _ARTICLE + "\n".join(_TEASERS[:2]) + "\n"
+    assert clean(two) == two
+    prose = _ARTICLE + "他停顿了一下,说道:“这件事情……”\n" * 3
+    assert clean(prose) == prose

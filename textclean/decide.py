@@ -3,11 +3,13 @@
 Pass 2 follows jusText's idea of revising units by their neighbours: a short
 line between two spam lines is spam, a short header above a spam block is
 spam, an auto-generated FAQ block (header, questions, echoed answers) is
-boilerplate, and the block under a reading-list header is other articles. Each verdict keeps its pass-1 label (``first_label``).
+boilerplate, the block under a reading-list header is other articles, and a
+run of lines cut off with "..." is a list of other articles' teasers. Each verdict keeps its pass-1 label (``first_label``).
 """
 from __future__ import annotations
 
 import bisect
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -27,6 +29,10 @@ _GRAMMAR_BEFORE = frozenset("如像似于到是和与在对用把被让给将从
 _GRAMMAR_AFTER = frozenset("的在是已将为等也都还就能可会")
 _QUESTION_END = ("?", "？")
 _FAQ_ECHO_CHARS = 20
+#: lines ending in a cut-off "..." that make a list of other articles' teasers
+_TEASER_END = re.compile(r"(?:\.\.\.|(?<!…)…)\s*$")
+_TEASER_MIN_CHARS = 15
+_TEASER_MIN_RUN = 3
 #: a reading-list header only starts a block of other articles' blurbs when
 #: the page's own article came before it: a line of prose this long
 _ARTICLE_LINE_CHARS = 50
@@ -260,6 +266,27 @@ def _reading_list_context(doc: Document, lines: dict[int, _Unit]) -> None:
             idx += 1
 
 
+def _teaser_context(doc: Document, lines: dict[int, _Unit]) -> None:
+    """A run of three or more lines each cut off with "..." is a list of other articles' teasers.
+
+    News prose ends a line with "……" (two), not a cut-off "..." or "…"; none of
+    the news corpora has even two such lines in a row.
+    """
+    run: list[int] = []
+    for idx in _nonblank(doc) + [-1]:
+        if idx >= 0:
+            line = doc.lines[idx]
+            body = doc.text[line.start : line.end]
+            if _TEASER_END.search(body) and doc.visible_len(line.start, line.end) >= _TEASER_MIN_CHARS:
+                run.append(idx)
+                continue
+        if len(run) >= _TEASER_MIN_RUN:
+            for i in run:
+                if i not in lines:
+                    lines[i] = _context_unit(doc, i, "boilerplate", "teaser-list")
+        run = []
+
+
 def decide(doc: Document, signals: list[Signal], config: Config) -> list[Verdict]:
     """Verdicts for every unit the signals and their context condemn, in text order."""
     lines, sentences, spans = _pass1(doc, signals, config)
@@ -268,6 +295,7 @@ def decide(doc: Document, signals: list[Signal], config: Config) -> list[Verdict
         _spam_context(doc, lines, config)
         _faq_context(doc, lines)
         _reading_list_context(doc, lines)
+        _teaser_context(doc, lines)
     units = list(lines.values())
     for unit in list(sentences.values()) + spans:
         if doc.line_at(unit.start).index not in lines:
