@@ -116,7 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-offtopic", action="store_true", help="clean(offtopic=False): skip the coherence scorer")
     ap.add_argument("--no-model", action="store_true", help="clean(use_model=False): rules only")
     args = ap.parse_args(argv)
-    options = {"offtopic": False} if args.no_offtopic else {}
+    # the engine's own bounds: without the Config.max_chars cap, which would
+    # refuse the 100 MB cases before any work
+    options: dict = {"max_chars": None}
+    if args.no_offtopic:
+        options["offtopic"] = False
     if args.no_model:
         options["use_model"] = False
     names = [n for n in CASES if not args.only or n in args.only.split(",")]
