@@ -222,3 +222,12 @@ def test_two_cut_off_lines_or_a_chinese_ellipsis_stay():
     assert clean(two) == two
     prose = _ARTICLE + "他停顿了一下,说道:“这件事情……”\n" * 3
     assert clean(prose) == prose
+
+
+def test_inline_reading_box_in_a_page_without_blank_lines_takes_one_line():
+    # no blank lines between paragraphs: the article may go on right after
+    # the reading box, so only the line under the header goes
+    more = "记者还了解到,新线路的施工招标将于明年初启动,首条线路预计三年内建成通车,沿线居民出行将更加便利。"
+    page = _ARTICLE + "相关阅读\n" + _BLURBS + "\n" + more + "\n"
+    out = clean(page)
+    assert _BLURBS not in out and more in out and _ARTICLE.strip() in out

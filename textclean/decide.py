@@ -36,6 +36,8 @@ _TEASER_MIN_RUN = 3
 #: a reading-list header only starts a block of other articles' blurbs when
 #: the page's own article came before it: a line of prose this long
 _ARTICLE_LINE_CHARS = 50
+#: a reading list longer than this is not a reading list
+_READING_LIST_MAX_LINES = 12
 _HEADER_MAX_CHARS = 8
 _MIN_SPAM_BLOCK = 2
 _MAX_CONTEXT_RUN = 3
@@ -243,7 +245,10 @@ def _reading_list_context(doc: Document, lines: dict[int, _Unit]) -> None:
 
     The block is other articles' headlines and blurbs, off-topic by
     definition. Only when the page's article came first: a header above the
-    article ("更多" then the story) must not take the story with it.
+    article ("更多" then the story) must not take the story with it. A page
+    whose article has no blank lines between paragraphs gives no block end to
+    trust (the article may go on right after an inline reading box), so there
+    only the one line after the header goes.
     """
     headers = sorted(u.start for u in lines.values() if any(s.name == "reading-list-header" for s in u.signals))
     if not headers:
@@ -257,13 +262,18 @@ def _reading_list_context(doc: Document, lines: dict[int, _Unit]) -> None:
         header = doc.line_at(start)
         if header.index < first_prose:
             continue
+        paragraphs_blank_separated = any(doc.is_blank(doc.lines[i]) for i in range(first_prose, header.index))
         idx = header.index + 1
         while idx < len(doc.lines) and doc.is_blank(doc.lines[idx]):
             idx += 1
-        while idx < len(doc.lines) and not doc.is_blank(doc.lines[idx]):
+        taken = 0
+        while idx < len(doc.lines) and not doc.is_blank(doc.lines[idx]) and taken < _READING_LIST_MAX_LINES:
             if idx not in lines:
                 lines[idx] = _context_unit(doc, idx, "offtopic", "reading-list-block")
             idx += 1
+            taken += 1
+            if not paragraphs_blank_separated:
+                break
 
 
 def _teaser_context(doc: Document, lines: dict[int, _Unit]) -> None:
