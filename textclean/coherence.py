@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 import regex as _re
 
+from .paths import load_once, models_dir
 from .report import Signal
 
 if TYPE_CHECKING:
@@ -217,13 +218,7 @@ class TopicModel:
         return np.asarray(compact @ self.W[cols], dtype=np.float64)
 
 
-_lock = threading.Lock()
-_model: TopicModel | None = None
-
-
 def _models_dir() -> Path:
-    from .paths import models_dir
-
     return models_dir()
 
 
@@ -287,17 +282,18 @@ def _read_model(directory: Path) -> TopicModel:
     )
 
 
+def _load_shipped() -> TopicModel:
+    model = _read_model(_models_dir() / "topic")
+    logger.debug("loaded topic model %s", model.card.get("version"))
+    return model
+
+
+_shipped = load_once(_load_shipped)
+
+
 def load_topic_model(path: str | Path | None = None) -> TopicModel:
     """The topic model in *path* (a directory), or the shipped one, loaded once."""
-    global _model
-    if path is not None:
-        return _read_model(Path(path))
-    if _model is None:
-        with _lock:
-            if _model is None:
-                _model = _read_model(_models_dir() / "topic")
-                logger.debug("loaded topic model %s", _model.card.get("version"))
-    return _model
+    return _shipped() if path is None else _read_model(Path(path))
 
 
 # ----------------------------------------------------------------- scoring ---

@@ -24,7 +24,6 @@ import importlib.resources
 import json
 import logging
 import stat
-import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import regex
+
+from .paths import load_once
 
 __all__ = [
     "FORMAT_VERSION",
@@ -450,21 +451,18 @@ def _load(path: Path) -> SpamModel:
     )
 
 
-_lock = threading.Lock()
-_default: SpamModel | None = None
+def _load_default() -> SpamModel:
+    model = _load(default_model_path())
+    log.debug("loaded default spam model from %s", default_model_path())
+    return model
+
+
+_default = load_once(_load_default)
 
 
 def load_model(path: Path | str | None = None) -> SpamModel:
     """Load a model directory; ``None`` is the shipped default, loaded once per process."""
-    global _default
-    if path is not None:
-        return _load(Path(path))
-    if _default is None:
-        with _lock:
-            if _default is None:
-                _default = _load(default_model_path())
-                log.debug("loaded default spam model from %s", default_model_path())
-    return _default
+    return _default() if path is None else _load(Path(path))
 
 
 def head_from_params(coef: np.ndarray, intercept: float, platt: Mapping[str, float]) -> _Head:

@@ -7,8 +7,9 @@ import threading
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
+from typing import Callable, TypeVar
 
-__all__ = ["models_dir"]
+__all__ = ["models_dir", "load_once"]
 
 _lock = threading.Lock()
 _extracted: Path | None = None
@@ -56,3 +57,25 @@ def _copy(node: Traversable, dest: Path) -> None:
             _copy(child, dest / child.name)
         else:
             (dest / child.name).write_bytes(child.read_bytes())
+
+
+T = TypeVar("T")
+
+
+def load_once(load: Callable[[], T]) -> Callable[[], T]:
+    """``load`` run at most once per process, on first call, whatever the threads.
+
+    The shipped models are loaded lazily (import stays fast) and shared by
+    every thread; two threads arriving together must not load twice.
+    """
+    lock = threading.Lock()
+    loaded: list[T] = []
+
+    def get() -> T:
+        if not loaded:
+            with lock:
+                if not loaded:
+                    loaded.append(load())
+        return loaded[0]
+
+    return get

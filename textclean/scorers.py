@@ -5,30 +5,19 @@ The shipped models load lazily, once per process.
 """
 from __future__ import annotations
 
-import functools
-import threading
 from typing import Any
 
 from .config import Config
 from .document import Document
+from .model import load_model
 from .report import Signal
 
 __all__ = ["model_signals", "coherence_signals", "default_model"]
 
-_lock = threading.Lock()
-
-
-@functools.lru_cache(maxsize=1)
-def _load_default() -> Any:
-    from .model import load_model
-
-    return load_model(None)
-
 
 def default_model() -> Any:
     """The shipped spam model (loaded on first use, shared by all threads)."""
-    with _lock:
-        return _load_default()
+    return load_model(None)
 
 
 def _model_name(model: Any) -> str:
