@@ -7,13 +7,11 @@ document costs what its candidate lines cost.
 """
 from __future__ import annotations
 
-import functools
-import re
 import time
 
 from .document import Document
 from .report import Signal
-from .rules import Rule, RuleSet, RuleTimeoutError
+from .rules import Rule, RuleSet, RuleTimeoutError, required_pattern
 
 __all__ = ["rule_signals"]
 
@@ -44,11 +42,6 @@ def _span_of(rule: Rule, m) -> tuple[int, int]:
     return m.start(), m.end()
 
 
-@functools.lru_cache(maxsize=256)
-def _required_re(strings: tuple[str, ...]):
-    return re.compile("|".join(map(re.escape, strings)))
-
-
 def _candidate_runs(rule: Rule, doc: Document) -> list[tuple[int, int]]:
     """``(start, stop)`` of the runs of consecutive lines that hold a required string.
 
@@ -57,7 +50,7 @@ def _candidate_runs(rule: Rule, doc: Document) -> list[tuple[int, int]]:
     see nothing else. One search per candidate line (a hit jumps to the next
     line), so a page with many hits costs no more than its lines.
     """
-    finder = _required_re(rule.requires)
+    finder = required_pattern(rule.requires)
     key = doc.key
     runs: list[tuple[int, int]] = []
     pos = 0
