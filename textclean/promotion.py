@@ -158,27 +158,24 @@ class PageEvidence:
     is_promotion: bool
 
 
-def _visible(s: str) -> int:
-    return len(s) - sum(s.count(c) for c in " \t\u3000\u00a0")
-
-
 def page_evidence(doc: Document, profile: PromotionProfile) -> PageEvidence:
     operator, gambling, customer, reporting = profile._patterns
-    prose = [doc.key[ln.start : ln.end] for ln in doc.lines]
-    prose = [line for line in prose if _visible(line) >= profile.prose_line_chars]
-    chars = sum(_visible(line) for line in prose)
+    sized = ((doc.key[ln.start : ln.end], doc.visible_len(ln.start, ln.end)) for ln in doc.lines)
+    prose = [(line, n) for line, n in sized if n >= profile.prose_line_chars]
+    chars = sum(n for _, n in prose)
     if not prose or chars < profile.min_prose_chars:
         return PageEvidence(chars, 0.0, 0, 0.0, 0.0, 0.0, False)
     found: set[str] = set()
-    hits = covered = voiced = 0
-    for line in prose:
+    hits = covered = voiced = reported = 0
+    for line, n in prose:
         on_line = gambling.findall(line)
         hits += len(on_line)
         found.update(on_line)
         speaks = len(customer.findall(line))
         voiced += speaks
+        reported += len(reporting.findall(line))
         if speaks or operator.search(line):
-            covered += _visible(line)
+            covered += n
     per_k = 1000.0 / chars
     evidence = dict(
         prose_chars=chars,
@@ -186,7 +183,7 @@ def page_evidence(doc: Document, profile: PromotionProfile) -> PageEvidence:
         distinct=len(found),
         density=hits * per_k,
         customer_voice=voiced * per_k,
-        reporting_voice=sum(len(reporting.findall(line)) for line in prose) * per_k,
+        reporting_voice=reported * per_k,
     )
     is_promotion = (
         evidence["coverage"] >= profile.min_coverage
