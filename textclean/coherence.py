@@ -589,7 +589,7 @@ def _compact_sums(
     W = model.W[feats]
     # W is float16 on disk: times integer counts its terms are short, so their
     # float64 sums come out the same in any order (scipy's or pairwise)
-    raw = X.matmul_exact(X.val.astype(np.float64), W)
+    raw = _topic_raw(X, W, model)
     return _LeaveOneOut(
         x_sq_w=x_sq,
         x_rest_w=x_rest,
@@ -597,9 +597,49 @@ def _compact_sums(
         x_norm=np.sqrt(x_cnt_sq) + _EPS,
         r_norm=np.sqrt(_rest_sq_from(g_d, g_cnt_sq, d_sq)) + _EPS,
         raw=raw,
-        graw=raw if G is X else G.matmul_exact(G.val.astype(np.float64), W),
+        graw=raw if G is X else _group_raw(raw, groups, G, W, model),
         top3=_compact_top_similarity(X, xw, f, x_sq, 3, groups),
     )
+
+
+def _lattice_weights(model: TopicModel) -> bool:
+    """True when every topic weight is a float16 value (the shipped model and
+    those the trainer writes; checked once per model).
+
+    Float16 values are multiples of 2**-24 below 2**16: times integer counts
+    and summed over a window (< 2**18 tokens) every partial sum is a multiple
+    of 2**-24 below 2**29, so float64 holds it exactly and *any* summation
+    order, a BLAS product's included, gives the same numbers.
+    """
+    cached = _lattice.get(id(model))
+    if cached is None or cached[0] is not model.W:
+        W = model.W
+        cached = (W, bool(np.array_equal(W.astype(np.float16).astype(np.float64), W)))
+        _lattice.clear()  # one model in use at a time, as a rule: keep the memo tiny
+        _lattice[id(model)] = cached
+    return cached[1]
+
+
+_lattice: dict[int, tuple[np.ndarray, bool]] = {}
+
+
+def _topic_raw(X: "_Entries", W: np.ndarray, model: TopicModel) -> np.ndarray:
+    """Topic logits ``X @ W`` by scipy's CSR loop (left to right: exact, see
+    :func:`_lattice_weights`) instead of a gather of ``W`` per entry."""
+    from .sparsedots import times_dense
+
+    out = times_dense(X.row, X.col, X.val.astype(np.float64), X.n, W) if _lattice_weights(model) else None
+    return X.matmul_exact(X.val.astype(np.float64), W) if out is None else out
+
+
+def _group_raw(raw: np.ndarray, groups: np.ndarray, G: "_Entries", W: np.ndarray, model: TopicModel) -> np.ndarray:
+    """Topic logits of each unit's group: the sum of its members' rows of *raw*
+    (exact on the float16 lattice, so the same as multiplying the summed counts)."""
+    if not _lattice_weights(model):
+        return G.matmul_exact(G.val.astype(np.float64), W)
+    sums = np.zeros((int(groups.max()) + 1, raw.shape[1]), dtype=np.float64)
+    np.add.at(sums, groups, raw)
+    return sums[groups]
 
 
 def _group_entries(X: _Entries, groups: np.ndarray, f: int) -> _Entries:
@@ -637,14 +677,12 @@ def _compact_top_similarity(
     """:func:`_top_similarity` on a CSR of the compact index (same column order:
     the same float32 dot products). One scipy product stays: its float32 sums
     must be added in its order, and the numpy ways to do that measured slower."""
-    from scipy.sparse import csr_matrix
+    from .sparsedots import unit_dots
 
     n = X.n
     if n <= 1 or n > _MAX_PAIRWISE_UNITS:
         return np.zeros(n)
-    indptr = np.concatenate(([0], np.cumsum(np.bincount(X.row, minlength=n))))
-    A = csr_matrix((xw, X.col, indptr), shape=(n, f))
-    return _top_of((A @ A.T).toarray(), x_sq, k, groups)
+    return _top_of(unit_dots(X.row, X.col, xw, n, f), x_sq, k, groups)
 
 
 def _unit_features_for(
