@@ -54,21 +54,21 @@ def resolve_config(config: Config | None, overrides: dict[str, Any]) -> Config:
     return base.replace(**overrides) if overrides else base
 
 
-def _signals(doc: Document, config: Config) -> list[Signal]:
+def _signals(doc: Document, config: Config, memo: dict[str, Any] | None = None) -> list[Signal]:
     ruleset = config.rules if config.rules is not None else default_rules()
     signals = rule_signals(doc, ruleset, config.rule_timeout)
     if config.promotion_pages:
         signals += promotion_signals(doc, config.promotion_profile)
     if config.use_model:
-        signals += model_signals(doc, config)
+        signals += model_signals(doc, config, memo)
     return signals
 
 
 _MAX_ROUNDS = 3
 
 
-def _dropped(doc: Document, config: Config) -> list[Verdict]:
-    verdicts = decide(doc, _signals(doc, config), config)
+def _dropped(doc: Document, config: Config, memo: dict[str, Any] | None = None) -> list[Verdict]:
+    verdicts = decide(doc, _signals(doc, config, memo), config)
     dropped = [v for v in verdicts if v.label in config.drop]
     if _judges_offtopic(doc.text, config):
         dropped = sorted(dropped + _offtopic(doc, dropped, config), key=lambda v: (v.start, -v.end))
@@ -133,7 +133,8 @@ def _check_length(text: str, config: Config) -> None:
 def _explain(text: str, config: Config) -> Report:
     _check_length(text, config)
     doc = _prepare(text)
-    dropped = _dropped(doc, config)
+    memo: dict[str, Any] = {}  # classifier scores per line key, for the re-judging rounds
+    dropped = _dropped(doc, config, memo)
     # Cutting a span out of a line can leave a line that is itself chrome
     # ("相关文章一区二区" → "相关文章"); judge the result again so that
     # clean(clean(x)) == clean(x). Only partial cuts can do this.
@@ -144,7 +145,7 @@ def _explain(text: str, config: Config) -> Report:
         if all(v.unit == "line" for v in dropped):
             break
         pieces = kept_intervals(doc, dropped)
-        again = _dropped(_prepare("".join(text[s:e] for s, e in pieces)), rejudge)
+        again = _dropped(_prepare("".join(text[s:e] for s, e in pieces)), rejudge, memo)
         if not again:
             break
         dropped += [m for v in again for m in _to_input(pieces, v, doc)]

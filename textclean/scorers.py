@@ -46,9 +46,36 @@ def _han_before(key: str):
     return counts
 
 
-def model_signals(doc: Document, config: Config) -> list[Signal]:
-    """Line, sentence and pasted-brand span signals from the classifier."""
+def _memoised(score, keys: list[str], memo: dict[str, Any] | None) -> list[Any]:
+    """``score(keys)`` element by element, each key scored once per *memo*.
+
+    Only for scorers whose result for a key depends on that key alone (the
+    shipped SpamModel: rows are featurised and summed one by one), so the
+    values are the ones a call on all *keys* gives.
+    """
+    if memo is None:
+        return list(score(keys))
+    missing = [k for k in dict.fromkeys(keys) if k not in memo]
+    if missing:
+        memo.update(zip(missing, score(missing)))
+    return [memo[k] for k in keys]
+
+
+def model_signals(doc: Document, config: Config, memo: dict[str, Any] | None = None) -> list[Signal]:
+    """Line, sentence and pasted-brand span signals from the classifier.
+
+    *memo* (a dict kept across the calls of one clean) remembers the scores
+    of unit and sentence keys: the re-judging rounds see mostly the same
+    lines again. It is used only with the shipped model class.
+    """
     model = config.model if config.model is not None else default_model()
+    from .model import SpamModel
+
+    if memo is not None and type(model) is SpamModel:
+        units_memo = memo.setdefault("units", {})
+        spans_memo = memo.setdefault(("spans", config.span_threshold), {})
+    else:
+        units_memo = spans_memo = None
     name = _model_name(model)
     han = _han_before(doc.key).tolist()
     lines = [ln for ln in doc.lines if han[ln.end] - han[ln.start] >= MIN_HAN]
@@ -59,14 +86,15 @@ def model_signals(doc: Document, config: Config) -> list[Signal]:
     units = [(ln.start, ln.end, "line") for ln in lines] + [(s.start, s.end, "sentence") for s in sentences]
     if not units:
         return []
-    probs = model.predict_proba([doc.key[s:e] for s, e, _ in units])
+    probs = _memoised(model.predict_proba, [doc.key[s:e] for s, e, _ in units], units_memo)
     out = [
         Signal("model", name, "spam", float(p), s, e, unit)
         for (s, e, unit), p in zip(units, probs)
         if p >= config.spam_confirm_threshold
     ]
     span_units = [(s.start, s.end) for s in doc.sentences if doc.text[s.start : s.end].strip()]
-    hits = model.flag_spans_many([doc.key[s:e] for s, e in span_units], config.span_threshold)
+    hits = _memoised(lambda keys: model.flag_spans_many(keys, config.span_threshold),
+                     [doc.key[s:e] for s, e in span_units], spans_memo)
     for (s, _), found in zip(span_units, hits):
         out.extend(Signal("model", f"{name}:span", "spam", p, s + a, s + b, "span") for a, b, p in found)
     return out
