@@ -42,17 +42,23 @@ def times_dense(row: np.ndarray, col: np.ndarray, val: np.ndarray, n: int, dense
     Not a BLAS product: for a page that would wake OpenBLAS's thread pool,
     whose spinning threads then slow every numpy call after it.
     """
+    global _csr_matvecs
     if _csr_matvecs is None:  # pragma: no cover
         return None
     dense = np.ascontiguousarray(dense, dtype=val.dtype)
     out = np.zeros((n, dense.shape[1]), dtype=val.dtype)
-    _csr_matvecs(n, dense.shape[0], dense.shape[1], _indptr(row, n), col.astype(np.int32), val, dense.ravel(), out.ravel())
+    try:
+        _csr_matvecs(n, dense.shape[0], dense.shape[1], _indptr(row, n), col.astype(np.int32), val, dense.ravel(), out.ravel())
+    except (TypeError, ValueError):  # pragma: no cover - a scipy whose private signature changed
+        _csr_matvecs = None
+        return None
     return out
 
 
 def unit_dots(row: np.ndarray, col: np.ndarray, val: np.ndarray, n: int, f: int) -> np.ndarray:
     """Dense ``A @ A.T`` (float32) for ``A[row, col] = val``; entries in row-major
     order with unique cells, as a CSR of shape ``(n, f)`` stores them."""
+    global _csr_matmat
     indptr = _indptr(row, n)
     if _csr_matmat is None:  # pragma: no cover
         return _public(row, col, val, indptr, n, f)
@@ -66,7 +72,11 @@ def unit_dots(row: np.ndarray, col: np.ndarray, val: np.ndarray, n: int, f: int)
     c_indptr = np.empty(n + 1, dtype=np.int32)
     c_indices = np.empty(n * n, dtype=np.int32)
     c_data = np.empty(n * n, dtype=val.dtype)
-    _csr_matmat(n, n, indptr, col32, val, t_indptr, t_indices, val[order], c_indptr, c_indices, c_data)
+    try:
+        _csr_matmat(n, n, indptr, col32, val, t_indptr, t_indices, val[order], c_indptr, c_indices, c_data)
+    except (TypeError, ValueError):  # pragma: no cover - a scipy whose private signature changed
+        _csr_matmat = None
+        return _public(row, col, val, indptr, n, f)
     nnz = int(c_indptr[-1])
     out = np.zeros((n, n), dtype=val.dtype)
     # "+=" onto zeros as toarray() does (a stored -0.0 would read as +0.0 there)

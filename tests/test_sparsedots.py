@@ -1,0 +1,54 @@
+"""The direct scipy loops give the floats of the public scipy products, and fall back to them."""
+import numpy as np
+import pytest
+from scipy.sparse import csr_matrix
+
+from textclean import sparsedots
+
+
+def _entries(seed: int, n: int = 7, f: int = 40):
+    rng = np.random.default_rng(seed)
+    dense = (rng.random((n, f)) < 0.2) * rng.integers(1, 4, (n, f))
+    dense[3] = 0  # a unit with no features
+    row, col = np.nonzero(dense)
+    val = (dense[row, col] * rng.random(row.size)).astype(np.float32)
+    return row, col, val, n, f
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_unit_dots_equals_public_product(seed):
+    row, col, val, n, f = _entries(seed)
+    A = csr_matrix((val, (row, col)), shape=(n, f))
+    got = sparsedots.unit_dots(row, col, val, n, f)
+    assert got.dtype == np.float32
+    assert np.array_equal(got, (A @ A.T).toarray())
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_times_dense_equals_public_product(seed):
+    row, col, val, n, f = _entries(seed)
+    val64 = val.astype(np.float64)
+    W = np.random.default_rng(seed).standard_normal((f, 3)).astype(np.float16).astype(np.float64)
+    got = sparsedots.times_dense(row, col, val64, n, W)
+    assert np.array_equal(got, csr_matrix((val64, (row, col)), shape=(n, f)) @ W)
+
+
+def test_without_the_private_routines_the_public_product_is_used(monkeypatch):
+    row, col, val, n, f = _entries(11)
+    expected = sparsedots.unit_dots(row, col, val, n, f)
+    monkeypatch.setattr(sparsedots, "_csr_matmat", None)
+    monkeypatch.setattr(sparsedots, "_csr_matvecs", None)
+    assert np.array_equal(sparsedots.unit_dots(row, col, val, n, f), expected)
+    assert sparsedots.times_dense(row, col, val.astype(np.float64), n, np.ones((f, 2))) is None
+
+
+def test_a_changed_private_signature_falls_back(monkeypatch):
+    def broken(*args):
+        raise TypeError("signature changed")
+
+    row, col, val, n, f = _entries(12)
+    expected = sparsedots.unit_dots(row, col, val, n, f)
+    monkeypatch.setattr(sparsedots, "_csr_matmat", broken)
+    monkeypatch.setattr(sparsedots, "_csr_matvecs", broken)
+    assert np.array_equal(sparsedots.unit_dots(row, col, val, n, f), expected)
+    assert sparsedots.times_dense(row, col, val.astype(np.float64), n, np.ones((f, 2))) is None
