@@ -247,6 +247,16 @@ def _unit_labels(starts: np.ndarray, ends: np.ndarray, foreign: list[tuple[int, 
 #: Naive Bayes smoothing and the weight of one headline relative to one article sentence
 NB_ALPHA = 0.3
 HEADLINE_WEIGHT = 0.3
+#: "nb" (multinomial), "cnb" (complement) Naive Bayes, or "mix": both, each scaled to
+#: unit mean |weight|, blended with :data:`MIX_CNB` of the complement model
+TOPIC_KIND = "nb"
+CNB_ALPHA = 1.0
+MIX_CNB = 0.25
+#: share of combiner splice documents whose host is cut to its first 4-10 sentences
+SHORT_HOSTS = 0.0
+SHORT_HOST_SENTENCES = (4, 10)
+#: weight of one 2-3 sentence window of a training article (0: sentences only)
+WINDOW_WEIGHT = 0.0
 #: cross-fitting folds over the non-held-out articles (topic model and combiner)
 N_FOLDS = 4
 #: splice documents per article (one clean, one same-label donor, the rest other-label donors)
@@ -257,8 +267,13 @@ N_VARIANTS = 16
 COMBINER_UNUSED = ("log_rest_tokens",)
 
 
-def _train_topic(X, y: np.ndarray, weight: np.ndarray, alpha: float = NB_ALPHA) -> np.ndarray:
+def _train_topic(X, y: np.ndarray, weight: np.ndarray, alpha: float = NB_ALPHA, kind: str = "nb") -> np.ndarray:
     """Multinomial Naive Bayes log-likelihoods, centred per feature: ``W[f, k]``.
+
+    ``kind="cnb"``: complement Naive Bayes (Rennie et al. 2003): each label's
+    weights are minus the log-likelihoods of the *other* labels' text, which
+    are estimated from far more data than one label's own (steadier weights
+    for the small labels and for the headline-only ones).
 
     Centring (subtracting each feature's mean over labels) changes no softmax
     and keeps the float16 weights small. Applied at run time to l2-normalised
@@ -267,8 +282,13 @@ def _train_topic(X, y: np.ndarray, weight: np.ndarray, alpha: float = NB_ALPHA) 
     """
     Y = np.zeros((len(y), len(LABELS)))
     Y[np.arange(len(y)), y] = weight
-    counts = np.asarray(X.T @ Y) + alpha
-    logt = np.log(counts) - np.log(counts.sum(axis=0, keepdims=True))
+    counts = np.asarray(X.T @ Y)
+    if kind == "cnb":
+        comp = counts.sum(axis=1, keepdims=True) - counts + alpha
+        logt = -(np.log(comp) - np.log(comp.sum(axis=0, keepdims=True)))
+    else:
+        counts = counts + alpha
+        logt = np.log(counts) - np.log(counts.sum(axis=0, keepdims=True))
     return logt - logt.mean(axis=1, keepdims=True)
 
 
@@ -298,10 +318,13 @@ def _folds(ids: list[int], label: dict[int, str], seed: int, k: int = N_FOLDS) -
     return [sorted(f) for f in out]
 
 
-def _combiner_rows(model, articles, label, ids, seed: int, n_variants: int = N_VARIANTS, pool=None):
+def _combiner_rows(
+    model, articles, label, ids, seed: int, n_variants: int = N_VARIANTS, pool=None, short_hosts: float = 0.0
+):
     """Features and labels of every eligible unit in synthetic splice docs.
 
-    Hosts are *ids*; donors come from *pool* (default *ids*).
+    Hosts are *ids*; donors come from *pool* (default *ids*). With probability
+    *short_hosts* a splice document keeps only the host's first few sentences.
     """
     from ..coherence import eligible_units, score_units
     from ..normalize import fold
@@ -325,7 +348,12 @@ def _combiner_rows(model, articles, label, ids, seed: int, n_variants: int = N_V
                 other = [o for o in pool if label[o] != label[d]]
                 donor = articles[int(rng.choice(other))]
             mode = ("inline", "line", "scatter")[int(rng.integers(3))]
-            doc = make_doc(rng, host, donor, mode=mode, k=int(rng.integers(1, 4)))
+            page = host
+            if short_hosts > 0 and rng.random() < short_hosts:
+                # a short page (the first few sentences): real pages are often briefs whose
+                # rest says little about its topic, unlike a long THUCNews article
+                page = host[: int(rng.integers(SHORT_HOST_SENTENCES[0], SHORT_HOST_SENTENCES[1] + 1))]
+            doc = make_doc(rng, page, donor, mode=mode, k=int(rng.integers(1, 4)))
             key = fold(doc.text)
             seg = segment(doc.text)
             res = score_units(doc.text, key, seg, model=model)
@@ -354,7 +382,18 @@ def _topic_metrics(W: np.ndarray, b: np.ndarray, X, y: np.ndarray) -> dict:
             "log_loss": round(float(-lp[np.arange(len(y)), y].mean()), 4)}
 
 
-def train(shared: Path, out: Path, seed: int = SEED) -> dict:
+def train(
+    shared: Path,
+    out: Path,
+    seed: int = SEED,
+    *,
+    kind: str = TOPIC_KIND,
+    alpha: float = NB_ALPHA,
+    headline_weight: float = HEADLINE_WEIGHT,
+    window_weight: float = WINDOW_WEIGHT,
+    cnb_share: float = MIX_CNB,
+    short_hosts: float = SHORT_HOSTS,
+) -> dict:
     """Train, write ``weights.npz`` + ``card.json`` into *out*, return the card.
 
     The topic model is multinomial Naive Bayes on every sentence of the
@@ -397,11 +436,33 @@ def train(shared: Path, out: Path, seed: int = SEED) -> dict:
     logger.info("topic training: %d sentences, %d headlines, %.1fs", X_sent.shape[0], X_head.shape[0], time.time() - t0)
     from scipy.sparse import vstack
 
+    # runs of 2 and 3 consecutive sentences of the same articles (a pasted block is often one)
+    win_texts: list[str] = []
+    win_doc: list[int] = []
+    if window_weight > 0:
+        for d in train_ids:
+            s = articles[d]
+            for k in (2, 3):
+                for i in range(len(s) - k + 1):
+                    win_texts.append("".join(s[i : i + k]))
+                    win_doc.append(d)
+    win_arr = np.array(win_doc, dtype=np.int64)
+    y_win = np.array([lab_index[LABEL_MAP[label[d]]] for d in win_doc], dtype=np.int64)
+    X_win = _featurize_texts(win_texts).tocsr() if win_texts else None
+
     def fit(mask: np.ndarray) -> np.ndarray:
         X = vstack([X_sent[mask], X_head]).tocsr()
         y = np.concatenate([y_sent[mask], y_head])
-        w = np.concatenate([np.ones(int(mask.sum())), np.full(len(y_head), HEADLINE_WEIGHT)])
-        return _train_topic(X, y, w)
+        w = np.concatenate([np.ones(int(mask.sum())), np.full(len(y_head), headline_weight)])
+        if X_win is not None:
+            wm = np.isin(win_arr, doc_arr[mask])
+            X = vstack([X, X_win[wm]]).tocsr()
+            y = np.concatenate([y, y_win[wm]])
+            w = np.concatenate([w, np.full(int(wm.sum()), window_weight)])
+        if kind == "mix":
+            nb, cnb = _train_topic(X, y, w, alpha, "nb"), _train_topic(X, y, w, CNB_ALPHA, "cnb")
+            return (1 - cnb_share) * nb / np.abs(nb).mean() + cnb_share * cnb / np.abs(cnb).mean()
+        return _train_topic(X, y, w, alpha, kind)
 
     folds = _folds(train_ids, label, seed)
     fold_W = [fit(~np.isin(doc_arr, f)) for f in folds]
@@ -434,7 +495,7 @@ def train(shared: Path, out: Path, seed: int = SEED) -> dict:
         Wf16 = (scale * Wf).astype(np.float16).astype(np.float32)
         blank = TopicModel(Wf16, b, idf, np.zeros(nf), np.ones(nf), np.zeros(nf), 0.0, LABELS, {})
         # hosts and donors from the held-out fold: the fold model has seen neither
-        F, yc = _combiner_rows(blank, articles, label, f, seed + 10 * j)
+        F, yc = _combiner_rows(blank, articles, label, f, seed + 10 * j, short_hosts=short_hosts)
         feats.append(F)
         ycs.append(yc)
         logger.info("combiner fold %d: %d units, %.1fs", j, len(yc), time.time() - t0)
@@ -467,14 +528,17 @@ def train(shared: Path, out: Path, seed: int = SEED) -> dict:
         "label_map": LABEL_MAP,
         "featurizer": {"kind": "hashed token unigrams+bigrams on the fold key", "n_bits": N_BITS,
                        "tokens": "Han char | Latin word | digit run -> NUM", "hash": "splitmix64 (numpy)"},
-        "topic_model": {"kind": "multinomial naive Bayes, log-likelihoods centred per feature, "
+        "topic_model": {"kind": ("complement" if kind == "cnb" else "multinomial")
+                                + " naive Bayes, log-likelihoods centred per feature, "
                                 "applied to l2-normalised counts and scaled",
-                        "alpha": NB_ALPHA, "headline_weight": HEADLINE_WEIGHT, "scale": round(scale, 4),
+                        "alpha": alpha, "headline_weight": headline_weight, "window_weight": window_weight,
+                        **({"cnb_alpha": CNB_ALPHA, "cnb_share": cnb_share} if kind == "mix" else {}), "scale": round(scale, 4),
                         "bias": "zero (uniform prior)"},
         "combiner_features": list(FEATURE_NAMES),
         "combiner_coef": [round(float(c), 4) for c in coef],
         "combiner_unused_features": list(COMBINER_UNUSED),
         "combiner_splices_per_article": N_VARIANTS,
+        "combiner_short_host_share": short_hosts,
         "seed": seed,
         "training_inputs": {str(p.relative_to(shared)): _sha256(p) for p in [sent_path, *used]},
         "split": {"eval_doc_ids": split["eval"], "train_doc_count": len(train_ids),
@@ -505,12 +569,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("models/topic"))
     parser.add_argument("--shared", type=Path, default=Path("../shared"))
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--kind", choices=("nb", "cnb", "mix"), default=TOPIC_KIND, help="multinomial or complement NB")
+    parser.add_argument("--alpha", type=float, default=NB_ALPHA, help="NB smoothing")
+    parser.add_argument("--headline-weight", type=float, default=HEADLINE_WEIGHT,
+                        help="weight of one headline relative to one article sentence")
+    parser.add_argument("--cnb-share", type=float, default=MIX_CNB, help="with --kind mix: share of complement NB")
+    parser.add_argument("--short-hosts", type=float, default=SHORT_HOSTS,
+                        help="share of combiner splice documents cut to the host's first 4-10 sentences")
+    parser.add_argument("--window-weight", type=float, default=WINDOW_WEIGHT,
+                        help="weight of one 2-3 sentence window of a training article (0: none)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if not (args.shared / "data/corpora").is_dir():
         print(f"no corpora under {args.shared}/data/corpora", file=sys.stderr)
         return 2
-    card = train(args.shared, args.out, args.seed)
+    card = train(args.shared, args.out, args.seed, kind=args.kind, alpha=args.alpha,
+                 headline_weight=args.headline_weight, window_weight=args.window_weight,
+                 cnb_share=args.cnb_share, short_hosts=args.short_hosts)
     print(json.dumps(card["metrics"]), file=sys.stderr)
     return 0
 
