@@ -599,7 +599,7 @@ def _compact_parts(
     g_d = np.bincount(G.row, weights=G.val * d[G.col], minlength=n).astype(np.float32)
     g_cnt_sq = np.bincount(G.row, weights=G.val * G.val, minlength=n).astype(np.float32)
     x_cnt_sq = g_cnt_sq if G is X else np.bincount(X.row, weights=X.val * X.val, minlength=n).astype(np.float32)
-    W = model.W[feats]
+    W = np.take(model.W, feats, axis=0)  # the same rows as W[feats], gathered twice as fast
     # W is float16 on disk: times integer counts its terms are short, so their
     # float64 sums come out the same in any order (scipy's or pairwise)
     raw = _topic_raw(X, W, model)
