@@ -69,19 +69,24 @@ def _cached_score_units(text, key, seg, *, model=None):
     return hit
 
 
+def _cached_decision_scores(text, key, seg, *, model, **_):
+    # the full scores serve every threshold (the library's own skips nothing it would flag)
+    return _cached_score_units(text, key, seg, model=model)
+
+
 def _run(text: str, threshold: float, min_chars: int) -> list[tuple[int, int]]:
     from textclean import coherence
 
     key = fold(text)
     seg = segment(text)
-    real = coherence.score_units
-    coherence.score_units = _cached_score_units
+    real = coherence._decision_scores
+    coherence._decision_scores = _cached_decision_scores
     try:
         found = offtopic_signals(
             text, key, seg, threshold=threshold, min_chars=min_chars, extend_threshold=EXTEND, model=MODEL
         )
     finally:
-        coherence.score_units = real
+        coherence._decision_scores = real
     return [(s.start, s.end) for s in found]
 
 

@@ -214,3 +214,73 @@ def test_coherence_compact_path_pairwise_cap(monkeypatch):
     monkeypatch.setattr(coherence, "_MAX_PAIRWISE_UNITS", 4)  # top-3 similarity skipped on both paths
     for text in _coherence_docs(19, 10):
         _assert_same_scores(text)
+
+
+def _offtopic_from_full_scores(text: str, threshold: float) -> list:
+    """offtopic_signals' decision on score_units' full result (no bound, nothing skipped)."""
+    from textclean import coherence
+    from textclean.document import prepare
+
+    doc = prepare(text)
+    key, seg = doc.key, doc.seg
+    if coherence._han_or_word_chars(key) < coherence.DEFAULT_MIN_CHARS or not seg.sentences:
+        return []
+    if coherence._han_share(key) < 0.5:
+        return []
+    res = coherence.score_units(text, key, seg)
+    sent_ok, line_ok = coherence.eligible_units(key, seg, res.sentence_tokens)
+    if sent_ok.sum() < 4:
+        return []
+    flagged = coherence._flag_runs(res.sentences, sent_ok, threshold, threshold - 0.3)
+    line_hit = line_ok & (res.lines >= threshold)
+    if line_hit.any():
+        sent_line = np.array([s.line for s in seg.sentences], dtype=np.int64)
+        flagged |= line_hit[sent_line] & sent_ok & (res.sentences >= threshold - 0.3)
+    return coherence._signals(text, seg, res, flagged, sent_ok, line_ok)
+
+
+@pytest.mark.parametrize("threshold", [0.95, 0.7, 0.3, 0.0])
+def test_offtopic_bound_skips_only_pages_that_flag_nothing(monkeypatch, threshold):
+    """The top-3 bound changes no signal (nor its score), and does skip pages."""
+    from textclean import coherence
+    from textclean.document import prepare
+
+    calls = []
+    real = coherence._decision_scores
+    monkeypatch.setattr(coherence, "_decision_scores", lambda *a, **k: calls.append(real(*a, **k)) or calls[-1])
+    for text in _coherence_docs(23, 80):
+        doc = prepare(text)
+        got = coherence.offtopic_signals(text, doc.key, doc.seg, threshold=threshold)
+        assert got == _offtopic_from_full_scores(text, threshold)
+    skipped = sum(r is None for r in calls)
+    assert skipped < len(calls)
+    if threshold == 0.0:
+        assert skipped == 0  # every unit reaches 0
+    if threshold == 0.95:
+        assert skipped > 0
+
+
+def test_offtopic_bound_is_above_every_score(monkeypatch):
+    """The bound with top-3 unknown is at least the score with the real top-3, unit by unit."""
+    from textclean import coherence
+    from textclean.document import prepare
+
+    monkeypatch.setattr(coherence, "_BOUND_SLACK", 1e-12)  # the bound itself, not its margin
+    model = coherence.load_topic_model()
+    for text in _coherence_docs(29, 40):
+        doc = prepare(text)
+        s_start, s_end, l_start, l_end = coherence._unit_bounds(doc.seg)
+        for starts, ends in ((s_start, s_end), (l_start, l_end)):
+            tokens = coherence.token_counts(doc.key, starts, ends)
+            partial, finish = coherence._unit_features_lazy(doc.key, starts, ends, model, tokens)
+            if finish is None:
+                continue
+            full = finish()
+            assert np.array_equal(full, coherence._unit_features_for(doc.key, starts, ends, model, tokens))
+            p = coherence._combine(full, model)
+            for i in range(len(starts)):
+                one = np.zeros(len(starts), dtype=bool)
+                one[i] = True
+                # the unit's own score is never above the bound: a threshold at the score is reached
+                assert coherence._may_reach(partial, np.ones_like(tokens), one, model, float(p[i]), True)
+                assert not coherence._may_reach(partial, np.ones_like(tokens), one, model, 1.5, True)

@@ -260,3 +260,94 @@ def test_bad_requires_is_refused(tmp_path, requires, message):
     with pytest.raises(RuleError) as err:
         load_rules(path, include_default=False)
     assert str(path) in str(err.value) and "rule 'x'" in str(err.value) and message in str(err.value)
+
+
+# ------------------------------------------------- reuse across rounds ---
+
+def _cut_versions(page: str, rng) -> list[str]:
+    """The page with some lines dropped and some cut inside, as the re-judging rounds see it."""
+    out = []
+    lines = page.splitlines(keepends=True)
+    for _ in range(4):
+        kept = []
+        for ln in lines:
+            r = rng.random()
+            if r < 0.2:
+                continue  # a removed line
+            if r < 0.4 and len(ln.rstrip("\r\n")) > 3:
+                body = ln.rstrip("\r\n")
+                a = rng.randrange(len(body))
+                b = rng.randrange(a, len(body) + 1)
+                ln = body[:a] + body[b:] + ln[len(body):]  # a cut inside the line
+            kept.append(ln)
+        out.append("".join(kept))
+    return out
+
+
+def _reuse_pages():
+    lines = [ln for page in _PREFILTER_PAGES for ln in page.splitlines()]
+    import random
+
+    rng = random.Random(11)
+    pages = list(_PREFILTER_PAGES)
+    for _ in range(30):
+        pages.append("\n".join(rng.choice(lines) for _ in range(rng.randint(1, 25))))
+    return pages
+
+
+@pytest.mark.parametrize("custom", [False, True])
+def test_reused_line_matches_give_the_signals_of_a_fresh_scan(custom):
+    """Later rounds of one clean call reuse line-local matches; the signals are a fresh scan's."""
+    import random
+
+    rules = default_rules()
+    if custom:  # position, sentence scope and max_chars rules of a user file, on top of the shipped ones
+        rules = rules + parse_rules(
+            "[[rule]]\nid = 'first-x'\nlabel = 'boilerplate'\nscope = 'line'\npattern = '正文'\nposition = 'first'\n"
+            "[[rule]]\nid = 'last-x'\nlabel = 'boilerplate'\nscope = 'line'\npattern = '分享'\nposition = 'last'\n"
+            "requires = ['分享']\n"
+            "[[rule]]\nid = 'sent-x'\nlabel = 'spam'\nscope = 'sentence'\npattern = '官网'\nmax_chars = 30\n"
+            "requires = ['官网', '官方']\n",
+            "custom.toml",
+        )
+    rng = random.Random(5)
+    used = 0
+    for page in _reuse_pages():
+        memo: dict = {}
+        first = prepare(page)
+        assert rule_signals(first, rules, 2.0, memo=memo) == rule_signals(first, rules, 2.0)
+        for later in _cut_versions(page, rng):
+            doc = prepare(later)
+            used += sum(1 for ln in doc.lines if ln.end > ln.start)
+            assert rule_signals(doc, rules, 2.0, memo=memo) == rule_signals(doc, rules, 2.0), later
+    assert used > 100
+
+
+def test_reuse_is_per_rule_set_and_per_memo():
+    """Another rule set in the same memo, or a new memo, starts from nothing."""
+    page = _PREFILTER_PAGES[1]
+    doc = prepare(page)
+    memo: dict = {}
+    shipped = default_rules()
+    rule_signals(doc, shipped, 2.0, memo=memo)
+    mine = parse_rules("[[rule]]\nid = 'mine'\nlabel = 'spam'\nscope = 'line'\npattern = '央行'\n", "mine.toml")
+    got = rule_signals(doc, mine, 2.0, memo=memo)
+    assert [s.name for s in got] == ["mine"]
+    assert got == rule_signals(doc, mine, 2.0)
+    # a rule set built again (same rules, new object) does not read the old one's record
+    again = RuleSet(shipped.rules, shipped.sources)
+    assert rule_signals(doc, again, 2.0, memo=memo) == rule_signals(doc, shipped, 2.0)
+    assert ("rules", id(again)) in memo and memo[("rules", id(again))][0] is again
+
+
+def test_clean_calls_do_not_share_rule_matches(monkeypatch):
+    """Each clean call has its own record: the same pages in any order give the same output."""
+    from textclean import clean_and_explain, pipeline
+
+    pages = [p + "\n某某娱乐城官网 今日新闻 他说日韩在线一区二区三区麻豆视频更好。" for p in _PREFILTER_PAGES]
+    first = [clean_and_explain(p) for p in pages]
+    again = [clean_and_explain(p) for p in reversed(pages)][::-1]
+    assert first == again
+    real = pipeline.rule_signals
+    monkeypatch.setattr(pipeline, "rule_signals", lambda doc, rules, t, memo=None: real(doc, rules, t))
+    assert [clean_and_explain(p) for p in pages] == first

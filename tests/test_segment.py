@@ -42,3 +42,32 @@ def test_segments_tile_the_text(text):
     for ln in seg.lines:
         parts = [s for s in seg.sentences if s.line == ln.index]
         assert "".join(text[s.start : s.end] for s in parts) == text[ln.start : ln.end]
+
+
+_TRICKY = list("ab 。!?.\r\n”3…") + ["中", "x.y", "Mr.", " D.A. ", "\u3000", "\t", "?!", "」", "...", " . ", "\r\n", "。”", ".\n", "!\r", "A"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_TRICKY), max_size=40).map("".join))
+def test_one_scan_equals_line_by_line_segmentation(text):
+    from textclean.segment import segment_by_line
+
+    assert segment(text) == segment_by_line(text)
+
+
+def test_one_scan_equals_line_by_line_on_case_pages():
+    from pathlib import Path
+
+    from textclean.segment import segment_by_line
+
+    import json
+
+    pages = [
+        json.loads(line)["text"]
+        for path in sorted((Path(__file__).parent / "cases").glob("*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    assert len(pages) > 20
+    for text in pages:
+        assert segment(text) == segment_by_line(text)

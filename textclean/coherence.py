@@ -31,9 +31,9 @@ import functools
 import json
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 import regex as _re
@@ -560,6 +560,19 @@ def _compact_sums(
     """The leave-one-out sums on the document's compact feature index, or None
     for a big window or when a count sum would not be exact in float32 (then
     its order would matter)."""
+    parts = _compact_parts(rows, cols, n, model, groups)
+    if parts is None:
+        return None
+    sums, top3 = parts
+    return replace(sums, top3=top3())
+
+
+def _compact_parts(
+    rows: np.ndarray, cols: np.ndarray, n: int, model: TopicModel, groups: np.ndarray
+) -> tuple[_LeaveOneOut, Callable[[], np.ndarray]] | None:
+    """:func:`_compact_sums` in two steps: the sums with ``top3`` left at 0, and
+    the function that computes ``top3`` (the unit × unit products, the
+    costliest part, which a page that cannot reach the threshold never needs)."""
     if cols.size == 0 or cols.size > _MAX_COMPACT_TOKENS:
         return None
     feats, local, d = np.unique(cols, return_inverse=True, return_counts=True)
@@ -586,11 +599,11 @@ def _compact_sums(
     g_d = np.bincount(G.row, weights=G.val * d[G.col], minlength=n).astype(np.float32)
     g_cnt_sq = np.bincount(G.row, weights=G.val * G.val, minlength=n).astype(np.float32)
     x_cnt_sq = g_cnt_sq if G is X else np.bincount(X.row, weights=X.val * X.val, minlength=n).astype(np.float32)
-    W = model.W[feats]
+    W = np.take(model.W, feats, axis=0)  # the same rows as W[feats], gathered twice as fast
     # W is float16 on disk: times integer counts its terms are short, so their
     # float64 sums come out the same in any order (scipy's or pairwise)
     raw = _topic_raw(X, W, model)
-    return _LeaveOneOut(
+    sums = _LeaveOneOut(
         x_sq_w=x_sq,
         x_rest_w=x_rest,
         rest_sq_w=rest_sq_w,
@@ -598,8 +611,9 @@ def _compact_sums(
         r_norm=np.sqrt(_rest_sq_from(g_d, g_cnt_sq, d_sq)) + _EPS,
         raw=raw,
         graw=raw if G is X else _group_raw(raw, groups, G, W, model),
-        top3=_compact_top_similarity(X, xw, f, x_sq, 3, groups),
+        top3=np.zeros(n),
     )
+    return sums, lambda: _compact_top_similarity(X, xw, f, x_sq, 3, groups)
 
 
 def _lattice_weights(model: TopicModel) -> bool:
@@ -700,6 +714,92 @@ def _unit_features_for(
     return _features(sums, model, n_tokens, groups)
 
 
+def _unit_features_lazy(
+    key: str, starts: np.ndarray, ends: np.ndarray, model: TopicModel, n_tokens: np.ndarray
+) -> tuple[np.ndarray, Callable[[], np.ndarray] | None]:
+    """:func:`_unit_features_for` in two steps: the features with ``lex_top3``
+    still 0 and the function that gives the full ones (None when the first
+    are already full: the sparse path, no units)."""
+    n = len(starts)
+    if n == 0:
+        return np.zeros((0, len(FEATURE_NAMES))), None
+    groups = _copies(key, starts, ends)
+    rows, cols = _token_features(key, starts, ends)
+    parts = _compact_parts(rows, cols, n, model, groups)
+    if parts is None:
+        return unit_features(_count_matrix(rows, cols, n), model, n_tokens, groups), None
+    sums, top3 = parts
+    return _features(sums, model, n_tokens, groups), lambda: _features(replace(sums, top3=top3()), model, n_tokens, groups)
+
+
+_TOP3 = FEATURE_NAMES.index("lex_top3")
+_TOP3_X_PREF = FEATURE_NAMES.index("top3_x_pref")
+_PREF = FEATURE_NAMES.index("unit_pref")
+#: top-3 similarity is a mean of cosines of non-negative vectors, so in [0, 1];
+#: the bound lets float32 rounding take it a little past 1
+_TOP3_MAX = 1.001
+#: margin below the threshold within which a bound still counts as reaching it
+#: (rounding in the combiner's product is some 1e-15)
+_BOUND_SLACK = 1e-6
+
+
+def _may_reach(F: np.ndarray, tokens: np.ndarray, ok: np.ndarray, model: TopicModel, threshold: float, partial: bool) -> bool:
+    """False when no unit in *ok* can score *threshold* or more.
+
+    With *partial* features (``lex_top3`` not computed, left at 0) the bound
+    is over every top-3 value: the combiner is linear in its features and
+    top-3 enters two of them linearly (``top3`` and ``(1 - top3) * unit_pref``),
+    so the logit is largest at an end of the range, and the probability is
+    monotone in the logit.
+    """
+    if not ok.any():
+        return False
+    F, tokens = F[ok], tokens[ok]
+    p = _combine(F, model)
+    if partial:
+        hi = F.copy()
+        hi[:, _TOP3] = _TOP3_MAX
+        hi[:, _TOP3_X_PREF] = (1 - _TOP3_MAX) * F[:, _PREF]
+        p = np.maximum(p, _combine(hi, model))
+    p = np.where(tokens > 0, p, 0.0)
+    return not bool(np.all(p < threshold - _BOUND_SLACK))  # a NaN may reach it
+
+
+def _decision_scores(
+    text: str, key: str, seg: "Segmentation", *, model: TopicModel, threshold: float,
+    sentence_tokens: np.ndarray, line_tokens: np.ndarray, sent_ok: np.ndarray, line_ok: np.ndarray,
+) -> CoherenceResult | None:
+    """:func:`score_units`' result for :func:`offtopic_signals`, or None when no
+    eligible sentence or line can reach *threshold* whatever its top-3
+    similarity (then nothing is flagged, and the unit × unit products, the
+    costliest part, are skipped). The scores returned are score_units' own."""
+    s_start, s_end, l_start, l_end = _unit_bounds(seg)
+    ts, tl = sentence_tokens, line_tokens
+    Fs, finish_s = _unit_features_lazy(key, s_start, s_end, model, ts)
+    Fl, finish_l = _unit_features_lazy(key, l_start, l_end, model, tl)
+    if finish_s is not None or finish_l is not None:
+        if not (
+            _may_reach(Fs, ts, sent_ok, model, threshold, finish_s is not None)
+            or _may_reach(Fl, tl, line_ok, model, threshold, finish_l is not None)
+        ):
+            return None
+        Fs = Fs if finish_s is None else finish_s()
+        Fl = Fl if finish_l is None else finish_l()
+    ps = np.where(ts > 0, _combine(Fs, model), 0.0)
+    pl = np.where(tl > 0, _combine(Fl, model), 0.0)
+    return CoherenceResult(ps, pl, Fs, Fl, ts, tl, int(ts.sum()))
+
+
+def _unit_bounds(seg: "Segmentation") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Start and end offsets of the sentences, then of the lines."""
+    return (
+        np.array([s.start for s in seg.sentences], dtype=np.int64),
+        np.array([s.end for s in seg.sentences], dtype=np.int64),
+        np.array([ln.start for ln in seg.lines], dtype=np.int64),
+        np.array([ln.end for ln in seg.lines], dtype=np.int64),
+    )
+
+
 def _combine(F: np.ndarray, model: TopicModel) -> np.ndarray:
     if F.shape[0] == 0:
         return np.zeros(0)
@@ -732,10 +832,7 @@ def score_units(
     if len(key) != len(text):
         raise ValueError("key must be the folding key of text (same length)")
     model = model or load_topic_model()
-    s_start = np.array([s.start for s in seg.sentences], dtype=np.int64)
-    s_end = np.array([s.end for s in seg.sentences], dtype=np.int64)
-    l_start = np.array([ln.start for ln in seg.lines], dtype=np.int64)
-    l_end = np.array([ln.end for ln in seg.lines], dtype=np.int64)
+    s_start, s_end, l_start, l_end = _unit_bounds(seg)
     ts = token_counts(key, s_start, s_end)
     tl = token_counts(key, l_start, l_end)
     if reference:
@@ -824,10 +921,19 @@ def offtopic_signals(
         return []
     if _han_share(key) < 0.5:
         return []  # the topic model reads Chinese; lexical evidence alone is too weak to remove text
-    res = score_units(text, key, seg, model=model)
-    sent_ok, line_ok = eligible_units(key, seg, res.sentence_tokens)
+    if len(key) != len(text):
+        raise ValueError("key must be the folding key of text (same length)")
+    s_start, s_end, l_start, l_end = _unit_bounds(seg)
+    ts, tl = token_counts(key, s_start, s_end), token_counts(key, l_start, l_end)
+    sent_ok, line_ok = eligible_units(key, seg, ts)
     if sent_ok.sum() < 4:
         return []
+    res = _decision_scores(
+        text, key, seg, model=model or load_topic_model(), threshold=threshold,
+        sentence_tokens=ts, line_tokens=tl, sent_ok=sent_ok, line_ok=line_ok,
+    )
+    if res is None:
+        return []  # no unit can reach the threshold
     ext = threshold - 0.3 if extend_threshold is None else extend_threshold
     flagged = _flag_runs(res.sentences, sent_ok, threshold, ext)
     # a whole line scored as one unit (a pasted paragraph) also counts, for its sentences that

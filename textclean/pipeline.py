@@ -56,7 +56,7 @@ def resolve_config(config: Config | None, overrides: dict[str, Any]) -> Config:
 
 def _signals(doc: Document, config: Config, memo: dict[str, Any] | None = None) -> list[Signal]:
     ruleset = config.rules if config.rules is not None else default_rules()
-    signals = rule_signals(doc, ruleset, config.rule_timeout)
+    signals = rule_signals(doc, ruleset, config.rule_timeout, memo=memo)
     if config.promotion_pages:
         signals += promotion_signals(doc, config.promotion_profile)
     if config.use_model:

@@ -151,27 +151,134 @@ def _prefilter(key: str):
     return may_match
 
 
-def rule_signals(doc: Document, ruleset: RuleSet, seconds_per_mb: float, *, prefilter: bool = True) -> list[Signal]:
+class _Earlier:
+    """The line-local rules' matches on the documents judged earlier in one clean call.
+
+    The re-judging rounds see the same page minus what was cut: most lines
+    are the text of a line judged before. A line-local rule's matches in a
+    line depend on that line's text alone (that is what lets it scan only
+    candidate lines), so a line whose text was judged before gets that
+    line's matches, moved to its new offsets; only the other lines are
+    scanned, each as the candidate scan would (only when it holds a
+    required string). Rules that are not line-local run as always.
+    """
+
+    def __init__(self, rounds: list[tuple[Document, dict[int, list[tuple[int, int]]]]], doc: Document) -> None:
+        self.rounds = rounds
+        known: dict[str, tuple[int, int]] = {}
+        for r, (old, _) in enumerate(rounds):
+            for ln in old.lines:
+                known.setdefault(old.key[ln.start : ln.end], (r, ln.index))
+        #: (round, line index there) -> starts of the lines of *doc* with its text
+        self.at: dict[tuple[int, int], list[int]] = {}
+        self.fresh: list = []  # lines of *doc* whose text no earlier document had
+        key = doc.key
+        for ln in doc.lines:
+            ref = known.get(key[ln.start : ln.end])
+            if ref is None:
+                self.fresh.append(ln)
+            else:
+                self.at.setdefault(ref, []).append(ln.start)
+
+    def matches(self, i: int, rule: Rule, doc: Document, timeout: float) -> list[tuple[int, int]] | None:
+        """Rule *i*'s matches on *doc*, in text order; None when they cannot be reused."""
+        chunks: list[tuple[int, list[tuple[int, int]]]] = []
+        for r, (old, found) in enumerate(self.rounds):
+            if i not in found:
+                return None
+            by_line: dict[int, list[tuple[int, int]]] = {}
+            for s, e in found[i]:
+                ln = old.line_at(s)
+                if e > ln.end:
+                    return None  # not inside one line after all
+                by_line.setdefault(ln.index, []).append((s - ln.start, e - ln.start))
+            for idx, rel in by_line.items():
+                for start in self.at.get((r, idx), ()):
+                    chunks.append((start, [(start + a, start + b) for a, b in rel]))
+        if self.fresh:
+            deadline = time.monotonic() + timeout
+            finder = required_pattern(rule.requires) if rule.requires else None
+            longest = max(map(len, rule.requires), default=0)
+            key = doc.key
+            try:
+                for ln in self.fresh:
+                    if finder is not None:
+                        # a candidate line: a required string starts in it
+                        hit = finder.search(key, ln.start, min(len(key), ln.stop + longest))
+                        if hit is None or hit.start() >= ln.stop:
+                            continue
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise TimeoutError
+                    got = [_span_of(rule, m) for m in rule.pattern.finditer(key, ln.start, ln.stop, timeout=left)]
+                    out = []
+                    for start, end in got:
+                        text = key[start:end]
+                        inner = text.strip()
+                        if "\n" in inner:
+                            return None
+                        start += len(text) - len(text.lstrip())
+                        out.append((start, start + len(inner)))
+                    if out:
+                        chunks.append((ln.start, out))
+            except TimeoutError:
+                raise _timeout_error(rule, doc, timeout) from None
+        chunks.sort(key=lambda c: c[0])
+        return [m for _, found in chunks for m in found]
+
+
+def _earlier(memo: dict | None, ruleset: RuleSet, prefilter: bool):
+    """This clean call's record of earlier rounds for *ruleset* (created on first use), or None."""
+    if memo is None or not prefilter:
+        return None
+    slot = memo.get(("rules", id(ruleset)))
+    if slot is None or slot[0] is not ruleset:
+        slot = memo[("rules", id(ruleset))] = (ruleset, [])
+    return slot[1]
+
+
+def rule_signals(
+    doc: Document, ruleset: RuleSet, seconds_per_mb: float, *, prefilter: bool = True, memo: dict | None = None
+) -> list[Signal]:
     """One Signal per (rule, unit) the rule fires on.
 
     A rule whose ``requires`` strings are all absent from the key cannot match
     and is skipped, and a line-local one scans only the lines holding one;
     ``prefilter=False`` runs every pattern over the whole key anyway (the
-    tests compare the two).
+    tests compare the two). *memo* (a dict kept across the calls of one
+    clean) keeps the line-local rules' matches: a later call on the same
+    page with lines cut scans only the lines whose text is new.
     """
     if not doc.text:
         return []
     timeout = _timeout(seconds_per_mb, doc.key)
     edges = _edge_lines(doc)
     may_match = _prefilter(doc.key) if prefilter else None
+    rounds = _earlier(memo, ruleset, prefilter)
+    reuse = _Earlier(rounds, doc) if rounds else None
+    record: dict[int, list[tuple[int, int]]] | None = {} if rounds is not None else None
     out: list[Signal] = []
-    for rule in ruleset:
-        if may_match is not None and not may_match(rule):
+    for i, rule in enumerate(ruleset):
+        # reused: the lines seen before hold the matches they held (those
+        # that hold none lack the required strings, or the pattern misses
+        # them), new lines are checked for the strings one by one
+        found = reuse.matches(i, rule, doc, timeout) if reuse is not None and rule.line_local else None
+        if found is None and may_match is not None and not may_match(rule):
+            if record is not None and rule.line_local:
+                record[i] = []
             continue
+        if found is None:
+            found = _matches(rule, doc, timeout, prefilter)
+            if record is not None and rule.line_local:
+                found = list(found)
+        if record is not None and rule.line_local:
+            record[i] = found
         seen: set[tuple[int, int]] = set()
-        for start, end in _matches(rule, doc, timeout, prefilter):
+        for start, end in found:
             sig = _signal_for(rule, doc, start, end, edges)
             if sig is not None and (sig.start, sig.end) not in seen:
                 seen.add((sig.start, sig.end))
                 out.append(sig)
+    if rounds is not None:
+        rounds.append((doc, record))
     return out

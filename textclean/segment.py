@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import regex
 
-__all__ = ["Line", "Sentence", "Segmentation", "segment"]
+__all__ = ["Line", "Sentence", "Segmentation", "segment", "segment_by_line"]
 
 _LINE = regex.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
 
@@ -85,8 +85,50 @@ def _sentence_bounds(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return bounds
 
 
+_BREAK = regex.compile(r"\r\n|\r|\n")
+
+
 def segment(text: str) -> Segmentation:
-    """Split *text* into lines and sentences whose offsets tile it exactly."""
+    """Split *text* into lines and sentences whose offsets tile it exactly.
+
+    The sentence ends are found in one scan of the whole text rather than one
+    per line (a page has hundreds of lines): no part of a sentence end, nor
+    of what it looks ahead at, is a line break, so a match lies inside one
+    line's content and the lookahead reads a break as the end it is
+    (:func:`segment_by_line` is the plain formulation, the tests' oracle).
+    """
+    lines: list[Line] = []
+    pos = 0
+    for m in _BREAK.finditer(text):
+        lines.append(Line(len(lines), pos, m.start(), m.end()))
+        pos = m.end()
+    if pos < len(text):
+        lines.append(Line(len(lines), pos, len(text), len(text)))
+    sentences: list[Sentence] = []
+    ends = [(m.start(), m.end(), m.start("dot")) for m in _SENT_END.finditer(text)]
+    k, n_ends = 0, len(ends)
+    for line in lines:
+        index, start, end = line.index, line.start, line.end
+        pos = start
+        while k < n_ends and ends[k][0] < end:
+            _, stop, dot = ends[k]
+            k += 1
+            if dot >= 0 and _is_abbreviation(text, dot, start):
+                continue
+            if stop <= pos:
+                continue
+            # keep trailing spaces with the sentence they follow
+            while stop < end and text[stop] in " \t\u3000":
+                stop += 1
+            sentences.append(Sentence(len(sentences), index, pos, stop))
+            pos = stop
+        if pos < end:
+            sentences.append(Sentence(len(sentences), index, pos, end))
+    return Segmentation(tuple(lines), tuple(sentences))
+
+
+def segment_by_line(text: str) -> Segmentation:
+    """:func:`segment` one line at a time: each line's sentences from a scan of that line alone."""
     lines: list[Line] = []
     sentences: list[Sentence] = []
     for m in _LINE.finditer(text):
