@@ -96,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--field", default="text", help="JSONL field holding the text (default: text)")
     p.add_argument("--sample", type=_positive_int, metavar="N", help="with --jsonl: review N records drawn at random")
     p.add_argument("--seed", type=int, default=0, help="random seed for --sample (default 0: the same records every run)")
+    p.add_argument("--scores", action="store_true",
+                   help="also list every sentence with its spam and off-topic score (for tuning thresholds)")
     _add_cleaning_options(p)
 
     p = sub.add_parser("convert", help="convert between Simplified and Traditional scripts")
@@ -251,7 +253,7 @@ def _clean_handle(config: Config, field: str, summary_field: str | None) -> Call
     from .pipeline import clean_and_explain
 
     def handle(obj: dict[str, Any], text: str) -> None:
-        report = clean_and_explain(text, config=config)
+        report = clean_and_explain(text, config=config, scores=False)
         obj[field] = report.cleaned
         if summary_field:
             obj[summary_field] = report.counts()
@@ -334,7 +336,7 @@ def _cmd_clean(args: argparse.Namespace) -> int:
         raise _UsageError(str(exc)) from None
     config = _config(args)
     if not args.jsonl:
-        return _run_text(args, lambda text: clean_and_explain(text, config=config).cleaned)
+        return _run_text(args, lambda text: clean_and_explain(text, config=config, scores=False).cleaned)
     handle = _clean_handle(config, args.field, args.summary_field)
     state = (config, args.field, args.summary_field)
     return _run_jsonl(args, handle, (workers, state) if workers > 1 else None)
@@ -448,13 +450,37 @@ def _cmd_explain(args: argparse.Namespace) -> int:
             }
             for v in report.verdicts
         ]
-        print(json.dumps({"removed": rows, "counts": report.counts(), "spun": report.spun, "notes": list(report.notes)},
-                         ensure_ascii=False))
+        out = {"removed": rows, "counts": report.counts(), "spun": report.spun, "notes": list(report.notes)}
+        if args.scores:
+            out["sentences"] = [
+                {"start": s.start, "end": s.end, "spam": s.spam, "offtopic": s.offtopic, "text": text[s.start : s.end]}
+                for s in report.sentences
+            ]
+        print(json.dumps(out, ensure_ascii=False))
         return EXIT_OK
     print(_table(report))
+    if args.scores:
+        print(_score_table(report))
     for note in report.notes:
         print(f"note: {note}")
     return EXIT_OK
+
+
+def _score_table(report) -> str:
+    """Every sentence with its scores ("-": not scored), removed ones marked."""
+    text = report.text
+    removed = sorted((v.start, v.end) for v in report.verdicts)
+    lines = ["", "offsets  spam   off-topic  text (x: removed)"]
+    for s in report.sentences:
+        snippet = text[s.start : s.end].strip().replace("\r", "").replace("\n", " ")
+        if not snippet:
+            continue
+        if len(snippet) > 50:
+            snippet = snippet[:47] + "..."
+        gone = any(a <= s.start and s.end <= b for a, b in removed)
+        fmt = lambda p: "  -  " if p is None else f"{p:.3f}"  # noqa: E731
+        lines.append(f"{s.start}-{s.end}  {fmt(s.spam)}  {fmt(s.offtopic)}      {'x ' if gone else '  '}{snippet}")
+    return "\n".join(lines)
 
 
 def _table(report) -> str:

@@ -53,6 +53,7 @@ __all__ = [
     "load_topic_model",
     "score_units",
     "offtopic_signals",
+    "judged_sentence_scores",
     "eligible_units",
     "DEFAULT_THRESHOLD",
     "DEFAULT_MIN_CHARS",
@@ -896,6 +897,41 @@ def _han_share(key: str) -> float:
     return float(np.mean((val & np.uint64(0xFFFFFF0000000000)) == _HAN_SALT))
 
 
+def _judgeable(
+    text: str, key: str, seg: "Segmentation", min_chars: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Token counts and eligibility of sentences and lines, or None for a
+    document that is not judged at all (too short, not Chinese, too few
+    judgeable sentences)."""
+    if len(key) != len(text):
+        raise ValueError("key must be the folding key of text (same length)")
+    if _han_or_word_chars(key) < min_chars or not seg.sentences:
+        return None
+    if _han_share(key) < 0.5:
+        return None  # the topic model reads Chinese; lexical evidence alone is too weak to remove text
+    s_start, s_end, l_start, l_end = _unit_bounds(seg)
+    ts, tl = token_counts(key, s_start, s_end), token_counts(key, l_start, l_end)
+    sent_ok, line_ok = eligible_units(key, seg, ts)
+    if sent_ok.sum() < 4:
+        return None
+    return ts, tl, sent_ok, line_ok
+
+
+def judged_sentence_scores(
+    text: str, key: str, seg: "Segmentation", *, min_chars: int = DEFAULT_MIN_CHARS, model: TopicModel | None = None
+) -> np.ndarray:
+    """The off-topic probability of every sentence that :func:`offtopic_signals`
+    judges, NaN for the others (too short, a heading, byline, quote or list
+    item, or a document that is not judged at all). For users tuning the
+    threshold; the full computation, whatever the threshold."""
+    out = np.full(len(seg.sentences), np.nan)
+    judged = _judgeable(text, key, seg, min_chars)
+    if judged is not None:
+        res = score_units(text, key, seg, model=model)
+        out[judged[2]] = res.sentences[judged[2]]
+    return out
+
+
 def offtopic_signals(
     text: str,
     key: str,
@@ -916,18 +952,10 @@ def offtopic_signals(
     *threshold*. A line whose every eligible sentence is flagged becomes one
     ``line`` signal.
     """
-    n_tok = _han_or_word_chars(key)
-    if n_tok < min_chars or not seg.sentences:
+    judged = _judgeable(text, key, seg, min_chars)
+    if judged is None:
         return []
-    if _han_share(key) < 0.5:
-        return []  # the topic model reads Chinese; lexical evidence alone is too weak to remove text
-    if len(key) != len(text):
-        raise ValueError("key must be the folding key of text (same length)")
-    s_start, s_end, l_start, l_end = _unit_bounds(seg)
-    ts, tl = token_counts(key, s_start, s_end), token_counts(key, l_start, l_end)
-    sent_ok, line_ok = eligible_units(key, seg, ts)
-    if sent_ok.sum() < 4:
-        return []
+    ts, tl, sent_ok, line_ok = judged
     res = _decision_scores(
         text, key, seg, model=model or load_topic_model(), threshold=threshold,
         sentence_tokens=ts, line_tokens=tl, sent_ok=sent_ok, line_ok=line_ok,

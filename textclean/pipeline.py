@@ -10,11 +10,11 @@ from .config import DEFAULT, Config
 from .decide import decide
 from .document import Document, prepare
 from .rebuild import kept_intervals, rebuild
-from .report import Replacement, Report, Signal, Verdict
+from .report import Replacement, Report, SentenceScore, Signal, Verdict
 from .promotion import promotion_signals
 from .rules import default_rules
 from .rulescore import rule_signals
-from .scorers import coherence_signals, model_signals
+from .scorers import coherence_signals, model_signals, offtopic_sentence_scores, spam_sentence_scores
 from .spin import despin_with_replacements, spin_score
 
 __all__ = ["clean", "clean_and_explain", "resolve_config"]
@@ -67,11 +67,13 @@ def _signals(doc: Document, config: Config, memo: dict[str, Any] | None = None) 
 _MAX_ROUNDS = 3
 
 
-def _dropped(doc: Document, config: Config, memo: dict[str, Any] | None = None) -> list[Verdict]:
+def _dropped(
+    doc: Document, config: Config, memo: dict[str, Any] | None = None, judged: list[Any] | None = None
+) -> list[Verdict]:
     verdicts = decide(doc, _signals(doc, config, memo), config)
     dropped = [v for v in verdicts if v.label in config.drop]
     if _judges_offtopic(doc.text, config):
-        dropped = sorted(dropped + _offtopic(doc, dropped, config), key=lambda v: (v.start, -v.end))
+        dropped = sorted(dropped + _offtopic(doc, dropped, config, judged), key=lambda v: (v.start, -v.end))
     return dropped
 
 
@@ -90,14 +92,17 @@ def _notes(text: str, config: Config) -> tuple[str, ...]:
     return ()
 
 
-def _offtopic(doc: Document, dropped: list[Verdict], config: Config) -> list[Verdict]:
+def _offtopic(doc: Document, dropped: list[Verdict], config: Config, judged: list[Any] | None = None) -> list[Verdict]:
     """Off-topic verdicts, each sentence judged against what the other scorers keep.
 
     Link lists, chrome and pasted brands are not the article: left in, they
     would blur the document's topic that every sentence is compared with.
+    *judged*, when given, receives the text judged and its pieces of *doc*.
     """
     pieces = kept_intervals(doc, dropped) if dropped else [(0, len(doc.text))]
     kept = doc if not dropped else _prepare("".join(doc.text[s:e] for s, e in pieces))
+    if judged is not None:
+        judged.append((kept, pieces))
     found = decide(kept, coherence_signals(kept, config), config)
     if not dropped:
         return found
@@ -130,11 +135,41 @@ def _check_length(text: str, config: Config) -> None:
         )
 
 
-def _explain(text: str, config: Config) -> Report:
+def _input_offset(pieces: list[tuple[int, int]], pos: int) -> int:
+    """The input offset of position *pos* of the text made of *pieces*."""
+    for s, e in pieces:
+        if pos < e - s:
+            return s + pos
+        pos -= e - s
+    return pieces[-1][1] if pieces else 0
+
+
+def _sentence_scores(doc: Document, config: Config, memo: dict[str, Any], judged: list[Any]) -> tuple[SentenceScore, ...]:
+    """Every input sentence's spam and off-topic probability (None: not scored).
+
+    Off-topic scores are those of the first judging pass, on the text the
+    other scorers kept, mapped back to the input sentence they start in.
+    """
+    spam = spam_sentence_scores(doc, config, memo)
+    off: list[float | None] = [None] * len(doc.sentences)
+    if judged:
+        kept, pieces = judged[0]
+        for s, p in zip(kept.sentences, offtopic_sentence_scores(kept, config)):
+            hit = None if p is None else doc.sentence_at(_input_offset(pieces, s.start))
+            if hit is not None:
+                prev = off[hit.index]
+                off[hit.index] = p if prev is None else max(prev, p)
+    return tuple(SentenceScore(s.start, s.end, spam[i], off[i]) for i, s in enumerate(doc.sentences))
+
+
+def _explain(text: str, config: Config, scores: bool = True) -> Report:
     _check_length(text, config)
     doc = _prepare(text)
     memo: dict[str, Any] = {}  # classifier scores per line key, for the re-judging rounds
-    dropped = _dropped(doc, config, memo)
+    judged: list[Any] = []  # the text the off-topic judge read in the first pass
+    dropped = _dropped(doc, config, memo, judged if scores else None)
+    # scored before the re-judging rounds, which reuse the same memo
+    sentences = _sentence_scores(doc, config, memo, judged) if scores else ()
     # Cutting a span out of a line can leave a line that is itself chrome
     # ("相关文章一区二区" → "相关文章"); judge the result again so that
     # clean(clean(x)) == clean(x). Only partial cuts can do this.
@@ -163,6 +198,7 @@ def _explain(text: str, config: Config) -> Report:
         text=text,
         cleaned=cleaned,
         verdicts=tuple(dropped),
+        sentences=sentences,
         spun=spun,
         spin_score=score,
         replacements=replacements,
@@ -178,12 +214,19 @@ def _convert_output(text: str, config: Config) -> str:
     return to_simplified(text) if config.script == "simplified" else to_traditional(text)
 
 
-def clean_and_explain(text: str, *, config: Config | None = None, **overrides: Any) -> Report:
-    """Clean *text* and say why: every removed span with its label and signals."""
+def clean_and_explain(text: str, *, config: Config | None = None, scores: bool = True, **overrides: Any) -> Report:
+    """Clean *text* and say why: every removed span with its label and signals.
+
+    ``Report.sentences`` holds every sentence's spam and off-topic scores, for
+    tuning thresholds; ``scores=False`` leaves it empty (they take about as
+    long again as the off-topic judging, and change no verdict).
+    """
     text = _check_text(text)
-    return _explain(text, resolve_config(config, overrides))
+    return _explain(text, resolve_config(config, overrides), scores=scores)
 
 
 def clean(text: str, *, config: Config | None = None, **overrides: Any) -> str:
     """Return *text* without injected spam, off-topic sentences and boilerplate."""
-    return clean_and_explain(text, config=config, **overrides).cleaned
+    text = _check_text(text)
+    # the per-sentence scores are for reading, not for deciding: clean skips them
+    return _explain(text, resolve_config(config, overrides), scores=False).cleaned

@@ -49,7 +49,17 @@ class Verdict:
 
 @dataclass(frozen=True, slots=True)
 class SentenceScore:
-    """Per-sentence scores shown to users so they can tune thresholds."""
+    """One input sentence's scores, for users tuning thresholds.
+
+    ``spam``: the classifier's probability (None: too few Han characters to
+    score, or the model is off). ``offtopic``: the coherence scorer's
+    probability from the first judging pass, on the text the other scorers
+    kept (None: not judged: a heading, byline, quote, list item or short
+    sentence, a sentence removed before judging, or a document too short, not
+    Chinese or too long to judge). A sentence goes at or above
+    ``Config.spam_confirm_threshold`` / ``Config.offtopic_threshold`` only
+    together with the other evidence; the verdicts say what was removed.
+    """
 
     start: int
     end: int

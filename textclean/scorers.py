@@ -12,7 +12,9 @@ from .document import Document
 from .model import load_model
 from .report import Signal
 
-__all__ = ["model_signals", "coherence_signals", "default_model"]
+__all__ = [
+    "model_signals", "coherence_signals", "default_model", "spam_sentence_scores", "offtopic_sentence_scores",
+]
 
 
 def default_model() -> Any:
@@ -143,4 +145,40 @@ def coherence_signals(doc: Document, config: Config) -> list[Signal]:
             for sig in signals
             if part.visible_len(sig.start, sig.end) <= MAX_OFFTOPIC_SHARE * total
         )
+    return out
+
+
+def spam_sentence_scores(doc: Document, config: Config, memo: dict[str, Any] | None = None) -> list[float | None]:
+    """The classifier's spam probability of every sentence of *doc*; None where
+    it does not score one (fewer than MIN_HAN Han characters, or no model)."""
+    if not config.use_model:
+        return [None] * len(doc.sentences)
+    model = config.model if config.model is not None else default_model()
+    from .model import SpamModel
+
+    units_memo = memo.setdefault("units", {}) if memo is not None and type(model) is SpamModel else None
+    han = _han_before(doc.key).tolist()
+    scored = [s for s in doc.sentences if han[s.end] - han[s.start] >= MIN_HAN]
+    probs = _memoised(model.predict_proba, [doc.key[s.start : s.end] for s in scored], units_memo) if scored else []
+    by_index = {s.index: float(p) for s, p in zip(scored, probs)}
+    return [by_index.get(s.index) for s in doc.sentences]
+
+
+def offtopic_sentence_scores(doc: Document, config: Config) -> list[float | None]:
+    """The off-topic probability of every sentence of *doc* as the coherence
+    scorer judges it (in the same windows); None where it does not judge one."""
+    from dataclasses import replace
+
+    from .coherence import judged_sentence_scores
+    from .document import prepare
+
+    out: list[float | None] = [None] * len(doc.sentences)
+    for lo, hi in _windows(doc):
+        part = doc if (lo, hi) == (0, len(doc.text)) else replace(prepare(doc.text[lo:hi]), key=doc.key[lo:hi])
+        scores = judged_sentence_scores(part.text, part.key, part.seg, min_chars=config.offtopic_min_chars)
+        for s, p in zip(part.sentences, scores.tolist()):
+            if p == p:  # not NaN
+                hit = doc.sentence_at(s.start + lo)
+                if hit is not None:
+                    out[hit.index] = p
     return out
