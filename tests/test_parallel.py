@@ -222,3 +222,15 @@ def _always_die(state, item):
 def test_map_ordered_gives_up_when_workers_cannot_run():
     with pytest.raises(WorkerCrashed, match="workers=1"):
         list(map_ordered(_always_die, range(50), workers=2, chunksize=5))
+
+
+def _frozen_objects(state, item):
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_workers_freeze_what_they_inherit():
+    # the cyclic GC must not walk (and so copy) the parent's models and tables in each worker
+    counts = [v for ok, v in map_ordered(_frozen_objects, range(4), workers=2)]
+    assert len(counts) == 4 and all(c > 1000 for c in counts)

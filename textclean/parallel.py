@@ -15,6 +15,7 @@ the item that kills a worker is lost and the batch goes on.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections import deque
@@ -64,6 +65,12 @@ _state: Any = None
 
 def _init_worker(func: Callable[[Any, Any], Any], state: Any) -> None:
     global _func, _state
+    # Everything the worker inherited at fork (models, rules, conversion
+    # tables) lives as long as it does: frozen, the cyclic GC never walks it,
+    # so it never writes to those objects and their pages stay shared with
+    # the parent instead of being copied into each worker (measured: 2 workers
+    # 1.72x -> 1.81x over one on 2 cores, same output).
+    gc.freeze()
     _func, _state = func, state
 
 
