@@ -9,7 +9,8 @@ Pages: the seeds (../shared/data/seeds/*.txt), the dev pages
 (../shared/data/dev/real_dev.jsonl) and benchmark pages built as
 benchmarks/run.py builds its workload (two seeds). Each page is cleaned with
 the default config and a few variants; compared are the cleaned text and every
-verdict (offsets, unit, labels and its signals with their exact scores).
+verdict (offsets, unit, labels and its signals with their exact scores) and
+``Report.sentences`` (each sentence's spam and off-topic score, exact).
 Nothing from the corpora is stored in the project: the page set goes to a
 path given on the command line.
 """
@@ -55,6 +56,8 @@ def _flat(report) -> tuple:
                tuple((s.source, s.name, s.label, repr(s.score), s.start, s.end, s.unit) for s in v.signals))
               for v in report.verdicts),
         report.spun, repr(report.spin_score), report.replacements, report.notes,
+        # every sentence's spam and off-topic score (users see them: explain --scores)
+        tuple((s.start, s.end, repr(s.spam), repr(s.offtopic)) for s in report.sentences),
     )
 
 
