@@ -83,14 +83,25 @@ def features(root: str, pages_path: str, out: str) -> None:
     """Every page's coherence probabilities and combiner features (compared
     bit for bit: the pipeline shows only the scores of the units it flags)."""
     sys.path.insert(0, root)
+    from textclean import coherence
     from textclean.coherence import score_units
     from textclean.pipeline import _prepare
 
+    model = coherence.load_topic_model()
     res = {}
     for name, text in json.loads(Path(pages_path).read_text(encoding="utf-8")):
         doc = _prepare(text)
         r = score_units(doc.text, doc.key, doc.seg)
         res[(name, "features")] = tuple(a.tobytes() for a in (r.sentences, r.lines, r.features_sentences, r.features_lines))
+        # the decision path (offtopic_signals' scores, bound and all) at two thresholds
+        judged = coherence._judgeable(doc.text, doc.key, doc.seg, coherence.DEFAULT_MIN_CHARS)
+        for thr in (coherence.DEFAULT_THRESHOLD, 0.5):
+            r = None if judged is None else coherence._decision_scores(
+                doc.text, doc.key, doc.seg, model=model, threshold=thr, sentence_tokens=judged[0],
+                line_tokens=judged[1], sent_ok=judged[2], line_ok=judged[3],
+            )
+            res[(name, f"decision{thr}")] = None if r is None else tuple(
+                a.tobytes() for a in (r.sentences, r.lines, r.features_sentences, r.features_lines))
     with open(out, "wb") as f:
         pickle.dump(res, f)
     print(f"{len(res)} feature sets from {root} -> {out}")

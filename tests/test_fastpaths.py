@@ -192,11 +192,29 @@ def test_coherence_compact_path_equals_sparse_formulation(monkeypatch):
     from textclean import coherence
 
     used = []
-    compact = coherence._compact_sums
-    monkeypatch.setattr(coherence, "_compact_sums", lambda *a: used.append(1) or compact(*a))
+    compact = coherence._parts_on
+    monkeypatch.setattr(coherence, "_parts_on", lambda *a: used.append(1) or compact(*a))
     for text in _coherence_docs(13, 60):
         _assert_same_scores(text)
     assert len(used) > 100  # the fast path was actually taken
+
+
+def test_coherence_shared_index_equals_one_index_per_unit_type():
+    """Sentences and lines scored together (one feature index, shared token
+    hashes) give exactly the floats of each unit type scored on its own."""
+    from textclean import coherence
+    from textclean.document import prepare
+
+    model = coherence.load_topic_model()
+    for text in _coherence_docs(31, 40):
+        doc = prepare(text)
+        s_start, s_end, l_start, l_end = coherence._unit_bounds(doc.seg)
+        units = [(a, b, coherence.token_counts(doc.key, a, b)) for a, b in ((s_start, s_end), (l_start, l_end))]
+        together = coherence._lazy_features(doc.key, units, model)
+        for (a, b, t), (partial, finish) in zip(units, together):
+            assert np.array_equal(partial, coherence._unit_features_lazy(doc.key, a, b, model, t)[0])
+            full = partial if finish is None else finish()
+            assert np.array_equal(full, coherence._unit_features_for(doc.key, a, b, model, t))
 
 
 @pytest.mark.parametrize("limit", ["_EXACT_F32", "_MAX_COMPACT_TOKENS"])

@@ -134,6 +134,21 @@ def _tokens(key: str) -> tuple[np.ndarray, np.ndarray]:
     return pos, val
 
 
+@functools.lru_cache(maxsize=2)
+def _token_hashes(key: str) -> tuple[np.ndarray, np.ndarray]:
+    """Feature column of every token of *key* and of every pair of consecutive
+    tokens (read-only; cached like :func:`_tokens`: sentences and lines hash
+    the same tokens, and their bigrams are pairs of consecutive tokens)."""
+    _, val = _tokens(key)
+    shift = np.uint64(64 - N_BITS)
+    uni = (_mix(val) >> shift).astype(np.int64)
+    bi_val = val[:-1] * _BIGRAM_MUL + (val[1:] ^ np.uint64(0x2545F4914F6CDD1D))
+    bi = (_mix(bi_val) >> shift).astype(np.int64)
+    uni.setflags(write=False)
+    bi.setflags(write=False)
+    return uni, bi
+
+
 def _token_features(
     key: str, starts: Sequence[int] | np.ndarray, ends: Sequence[int] | np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -141,18 +156,22 @@ def _token_features(
     starts = np.asarray(starts, dtype=np.int64)
     ends = np.asarray(ends, dtype=np.int64)
     n = len(starts)
-    pos, val = _tokens(key)
+    pos, _ = _tokens(key)
     if n == 0 or pos.size == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    uni, bi = _token_hashes(key)
     unit = np.searchsorted(starts, pos, side="right") - 1
     inside = (unit >= 0) & (pos < ends[np.clip(unit, 0, n - 1)])
-    pos, val, unit = pos[inside], val[inside], unit[inside]
-    shift = np.uint64(64 - N_BITS)
-    uni = (_mix(val) >> shift).astype(np.int64)
+    if inside.all():
+        same = unit[1:] == unit[:-1]
+        return np.concatenate((unit, unit[:-1][same])), np.concatenate((uni, bi[same]))
+    # units are sorted and do not overlap: two tokens of one unit that are
+    # consecutive among the tokens inside units are consecutive in the text
+    # (any token between them lies in that unit too), so their bigram is bi's
+    idx = np.flatnonzero(inside)
+    unit = unit[idx]
     same = unit[1:] == unit[:-1]
-    bi_val = val[:-1] * _BIGRAM_MUL + (val[1:] ^ np.uint64(0x2545F4914F6CDD1D))
-    bi = (_mix(bi_val)[same] >> shift).astype(np.int64)
-    return np.concatenate((unit, unit[:-1][same])), np.concatenate((uni, bi))
+    return np.concatenate((unit, unit[:-1][same])), np.concatenate((uni[idx], bi[idx[:-1][same]]))
 
 
 def _count_matrix(rows: np.ndarray, cols: np.ndarray, n: int) -> "csr_matrix":
@@ -574,17 +593,70 @@ def _compact_parts(
     """:func:`_compact_sums` in two steps: the sums with ``top3`` left at 0, and
     the function that computes ``top3`` (the unit × unit products, the
     costliest part, which a page that cannot reach the threshold never needs)."""
+    cells = _compact_cells(rows, cols, n)
+    if cells is None:
+        return None
+    return _parts_on(cells, n, model, groups, _FeatureIndex.of(model, cells[1]))
+
+
+def _compact_cells(rows: np.ndarray, cols: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Row, feature column and count of every stored entry of the units ×
+    features count matrix, row-major (columns ascending within a row, as CSR
+    stores them), or None for a window too big for the compact path."""
     if cols.size == 0 or cols.size > _MAX_COMPACT_TOKENS:
         return None
-    feats, local, d = np.unique(cols, return_inverse=True, return_counts=True)
+    # one sort of (row, column) packed in an integer (int32 when it fits: faster)
+    packed = (rows << N_BITS) | cols
+    if n <= 1 << (31 - N_BITS):
+        packed = packed.astype(np.int32)
+    cells, counts = np.unique(packed, return_counts=True)
+    cells = cells.astype(np.int64)
+    return cells >> N_BITS, cells & (N_FEATURES - 1), counts
+
+
+@dataclass(frozen=True)
+class _FeatureIndex:
+    """A document's compact feature index: its features in ascending column
+    order, numbered 0..f-1, with their idf and topic weight rows.
+
+    One index may serve the sentences and the lines of a document (the union
+    of their features): numbering a superset keeps every unit's columns in the
+    same order, so each sum adds the same terms in the same order, and the
+    features one unit type lacks are only zeros in its document vector."""
+
+    feats: np.ndarray
+    idf: np.ndarray
+    W: np.ndarray
+
+    @staticmethod
+    def of(model: TopicModel, *columns: np.ndarray) -> "_FeatureIndex":
+        feats = np.unique(np.concatenate(columns) if len(columns) > 1 else columns[0])
+        # the same rows as W[feats], gathered twice as fast
+        return _FeatureIndex(feats, model.idf[feats], np.take(model.W, feats, axis=0))
+
+    def local(self, cols: np.ndarray) -> np.ndarray:
+        """The compact number of each feature column in *cols* (all in the index)."""
+        lut = getattr(_scratch, "lut", None)
+        if lut is None:
+            lut = _scratch.lut = np.zeros(N_FEATURES, dtype=np.int64)
+        lut[self.feats] = np.arange(self.feats.size)
+        return lut[cols]
+
+
+def _parts_on(
+    cells: tuple[np.ndarray, np.ndarray, np.ndarray], n: int, model: TopicModel, groups: np.ndarray, index: _FeatureIndex
+) -> tuple[_LeaveOneOut, Callable[[], np.ndarray]] | None:
+    """:func:`_compact_parts` on the entries *cells* and the feature index *index*
+    (None when a count sum would not be exact in float32: then its order would matter)."""
+    cell_row, cell_col, counts = cells
+    f = index.feats.size
+    X = _Entries(cell_row, index.local(cell_col), counts.astype(np.float32), n)
+    d = np.bincount(X.col, weights=counts, minlength=f).astype(np.int64)  # integers: exact
     d_sq = float(d @ d)  # int64: exact
     if d_sq >= _EXACT_F32:
         return None
-    f = feats.size
-    cells, counts = np.unique(rows * f + local.reshape(-1), return_counts=True)
-    X = _Entries(cells // f, cells % f, counts.astype(np.float32), n)
     G = X if int(groups.max()) + 1 == n else _group_entries(X, groups, f)
-    idf = model.idf[feats]
+    idf = index.idf
     xw, gw = X.val * idf[X.col], G.val * idf[G.col]
     dw = np.zeros(f, dtype=np.float32)
     np.add.at(dw, X.col, xw)  # the sparse path adds unit after unit
@@ -593,14 +665,14 @@ def _compact_parts(
         g_sq_w = x_g_w = x_sq
     else:
         g_sq_w = G.pairwise_row_sums(gw * gw)
-        x_g_w = X.pairwise_row_sums(xw * gw[np.searchsorted(G.row * f + G.col, cells)])
+        x_g_w = X.pairwise_row_sums(xw * gw[np.searchsorted(G.row * f + G.col, X.row * f + X.col)])
     x_rest = X.ordered_row_sums(xw * dw[X.col]) - x_g_w
-    rest_sq_w = _rest_sq_from(G.ordered_row_sums(gw * dw[G.col]), g_sq_w, _full_sq(dw, feats))
+    rest_sq_w = _rest_sq_from(G.ordered_row_sums(gw * dw[G.col]), g_sq_w, _full_sq(dw, index.feats))
     # counts are small integers: exact in float64 and in float32, in any order
     g_d = np.bincount(G.row, weights=G.val * d[G.col], minlength=n).astype(np.float32)
     g_cnt_sq = np.bincount(G.row, weights=G.val * G.val, minlength=n).astype(np.float32)
     x_cnt_sq = g_cnt_sq if G is X else np.bincount(X.row, weights=X.val * X.val, minlength=n).astype(np.float32)
-    W = np.take(model.W, feats, axis=0)  # the same rows as W[feats], gathered twice as fast
+    W = index.W
     # W is float16 on disk: times integer counts its terms are short, so their
     # float64 sums come out the same in any order (scipy's or pairwise)
     raw = _topic_raw(X, W, model)
@@ -721,16 +793,47 @@ def _unit_features_lazy(
     """:func:`_unit_features_for` in two steps: the features with ``lex_top3``
     still 0 and the function that gives the full ones (None when the first
     are already full: the sparse path, no units)."""
-    n = len(starts)
-    if n == 0:
-        return np.zeros((0, len(FEATURE_NAMES))), None
-    groups = _copies(key, starts, ends)
-    rows, cols = _token_features(key, starts, ends)
-    parts = _compact_parts(rows, cols, n, model, groups)
-    if parts is None:
-        return unit_features(_count_matrix(rows, cols, n), model, n_tokens, groups), None
-    sums, top3 = parts
-    return _features(sums, model, n_tokens, groups), lambda: _features(replace(sums, top3=top3()), model, n_tokens, groups)
+    return _lazy_features(key, ((starts, ends, n_tokens),), model)[0]
+
+
+def _lazy_features(
+    key: str, units: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], model: TopicModel
+) -> list[tuple[np.ndarray, Callable[[], np.ndarray] | None]]:
+    """:func:`_unit_features_lazy` for several unit types of one document
+    (``(starts, ends, n_tokens)`` each: its sentences, its lines), sharing the
+    document's work: the token hashes and one compact feature index (with its
+    idf and topic weight rows) for all of them. The numbers are each type's own."""
+    out: list[Any] = [None] * len(units)
+    todo = []
+    for i, (starts, ends, n_tokens) in enumerate(units):
+        n = len(starts)
+        if n == 0:
+            out[i] = (np.zeros((0, len(FEATURE_NAMES))), None)
+            continue
+        groups = _copies(key, starts, ends)
+        rows, cols = _token_features(key, starts, ends)
+        todo.append((i, n, n_tokens, groups, rows, cols, _compact_cells(rows, cols, n)))
+    compact = [t[-1][1] for t in todo if t[-1] is not None]
+    index = _FeatureIndex.of(model, *compact) if compact else None
+    for i, n, n_tokens, groups, rows, cols, cells in todo:
+        parts = None if cells is None or index is None else _parts_on(cells, n, model, groups, index)
+        if parts is None:
+            out[i] = (unit_features(_count_matrix(rows, cols, n), model, n_tokens, groups), None)
+            continue
+        sums, top3 = parts
+        F = _features(sums, model, n_tokens, groups)
+        out[i] = (F, functools.partial(_with_top3, F, top3))
+    return out
+
+
+def _with_top3(F: np.ndarray, top3: Callable[[], np.ndarray]) -> np.ndarray:
+    """*F* (features with ``lex_top3`` at 0) with the top-3 similarity filled in:
+    the two columns that read it, formed as :func:`_features` forms them."""
+    t = top3()
+    full = F.copy()
+    full[:, _TOP3] = t
+    full[:, _TOP3_X_PREF] = (1 - t) * F[:, _PREF]
+    return full
 
 
 _TOP3 = FEATURE_NAMES.index("lex_top3")
@@ -769,15 +872,15 @@ def _may_reach(F: np.ndarray, tokens: np.ndarray, ok: np.ndarray, model: TopicMo
 def _decision_scores(
     text: str, key: str, seg: "Segmentation", *, model: TopicModel, threshold: float,
     sentence_tokens: np.ndarray, line_tokens: np.ndarray, sent_ok: np.ndarray, line_ok: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> CoherenceResult | None:
     """:func:`score_units`' result for :func:`offtopic_signals`, or None when no
     eligible sentence or line can reach *threshold* whatever its top-3
     similarity (then nothing is flagged, and the unit × unit products, the
     costliest part, are skipped). The scores returned are score_units' own."""
-    s_start, s_end, l_start, l_end = _unit_bounds(seg)
+    s_start, s_end, l_start, l_end = _unit_bounds(seg) if bounds is None else bounds
     ts, tl = sentence_tokens, line_tokens
-    Fs, finish_s = _unit_features_lazy(key, s_start, s_end, model, ts)
-    Fl, finish_l = _unit_features_lazy(key, l_start, l_end, model, tl)
+    (Fs, finish_s), (Fl, finish_l) = _lazy_features(key, ((s_start, s_end, ts), (l_start, l_end, tl)), model)
     if finish_s is not None or finish_l is not None:
         if not (
             _may_reach(Fs, ts, sent_ok, model, threshold, finish_s is not None)
@@ -840,8 +943,9 @@ def score_units(
         Fs = unit_features(featurize(key, s_start, s_end), model, ts, _copies(key, s_start, s_end))
         Fl = unit_features(featurize(key, l_start, l_end), model, tl, _copies(key, l_start, l_end))
     else:
-        Fs = _unit_features_for(key, s_start, s_end, model, ts)
-        Fl = _unit_features_for(key, l_start, l_end, model, tl)
+        (Fs, finish_s), (Fl, finish_l) = _lazy_features(key, ((s_start, s_end, ts), (l_start, l_end, tl)), model)
+        Fs = Fs if finish_s is None else finish_s()
+        Fl = Fl if finish_l is None else finish_l()
     ps = np.where(ts > 0, _combine(Fs, model), 0.0)
     pl = np.where(tl > 0, _combine(Fl, model), 0.0)
     return CoherenceResult(ps, pl, Fs, Fl, ts, tl, int(ts.sum()))
@@ -899,22 +1003,22 @@ def _han_share(key: str) -> float:
 
 def _judgeable(
     text: str, key: str, seg: "Segmentation", min_chars: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-    """Token counts and eligibility of sentences and lines, or None for a
-    document that is not judged at all (too short, not Chinese, too few
-    judgeable sentences)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...]] | None:
+    """Token counts and eligibility of sentences and lines, and their bounds
+    (:func:`_unit_bounds`), or None for a document that is not judged at all
+    (too short, not Chinese, too few judgeable sentences)."""
     if len(key) != len(text):
         raise ValueError("key must be the folding key of text (same length)")
     if _han_or_word_chars(key) < min_chars or not seg.sentences:
         return None
     if _han_share(key) < 0.5:
         return None  # the topic model reads Chinese; lexical evidence alone is too weak to remove text
-    s_start, s_end, l_start, l_end = _unit_bounds(seg)
+    bounds = s_start, s_end, l_start, l_end = _unit_bounds(seg)
     ts, tl = token_counts(key, s_start, s_end), token_counts(key, l_start, l_end)
     sent_ok, line_ok = eligible_units(key, seg, ts)
     if sent_ok.sum() < 4:
         return None
-    return ts, tl, sent_ok, line_ok
+    return ts, tl, sent_ok, line_ok, bounds
 
 
 def judged_sentence_scores(
@@ -955,10 +1059,10 @@ def offtopic_signals(
     judged = _judgeable(text, key, seg, min_chars)
     if judged is None:
         return []
-    ts, tl, sent_ok, line_ok = judged
+    ts, tl, sent_ok, line_ok, bounds = judged
     res = _decision_scores(
         text, key, seg, model=model or load_topic_model(), threshold=threshold,
-        sentence_tokens=ts, line_tokens=tl, sent_ok=sent_ok, line_ok=line_ok,
+        sentence_tokens=ts, line_tokens=tl, sent_ok=sent_ok, line_ok=line_ok, bounds=bounds,
     )
     if res is None:
         return []  # no unit can reach the threshold
