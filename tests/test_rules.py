@@ -183,6 +183,38 @@ def test_line_local_is_read_from_the_pattern(pattern, local):
     assert rules.get("x").line_local is local
 
 
+@pytest.mark.parametrize(
+    "pattern, anchored",
+    [
+        (r"^a", True),
+        (r"^a|^b", True),
+        (r"^(?:a|b)c$", True),
+        (r"^a[|]b", True),
+        (r"^a\|b", True),
+        (r"^a|b", False),  # the second alternative is not anchored
+        (r"(^a)", False),  # not read inside a group: conservative
+        (r"a^", False),
+        (r"(?m)^a", False),
+    ],
+)
+def test_line_anchored_is_read_from_the_pattern(pattern, anchored):
+    from textclean.rules import line_anchored
+
+    assert line_anchored(pattern) is anchored
+
+
+def test_anchored_rules_tried_per_candidate_line_give_the_scan_signals():
+    rules = parse_rules(
+        "[[rule]]\nid = 'a'\nlabel = 'boilerplate'\nscope = 'span'\npattern = '^[\\s-]*相关(?:文章|阅读)|^更多'\n"
+        "requires = ['相关', '更多']\n"
+        "[[rule]]\nid = 'b'\nlabel = 'boilerplate'\nscope = 'line'\npattern = '^\\s*(?P<span>分享到)\\S*\\s*$'\n"
+        "requires = ['分享到']\n"
+    )
+    page = "相关文章\r\n - 相关阅读 相关文章\n\n更多 更多\r分享到微信 \n正文里的相关文章不算\n 分享到"
+    assert rule_signals(prepare(page), rules, 2.0) == rule_signals(prepare(page), rules, 2.0, prefilter=False)
+    assert len(rule_signals(prepare(page), rules, 2.0)) == 5
+
+
 def test_a_rule_has_one_time_budget_over_all_its_candidate_runs():
     from textclean.rules import RuleTimeoutError
 

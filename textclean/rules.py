@@ -417,6 +417,27 @@ def _is_line_local(pattern: str, lists: dict[str, list[str]]) -> bool:
     return True
 
 
+def line_anchored(pattern: str) -> bool:
+    """True when every match of *pattern* (compiled MULTILINE) starts where a line starts.
+
+    Every alternative outside parentheses begins with ``^`` (not repeated).
+    Conservative: anything this rough scan cannot read counts as not anchored.
+    """
+    depth, begins = 0, [0]
+    for kind, start, end, _ in _tokens(pattern):
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+            if depth < 0:
+                return False
+        elif kind == "atom" and depth == 0 and pattern[start:end] == "|":
+            begins.append(end)
+    return depth == 0 and all(
+        pattern.startswith("^", b) and not pattern.startswith(("^*", "^+", "^?", "^{"), b) for b in begins
+    )
+
+
 def _line_local(pattern: str) -> str:
     """*pattern* with every class or escape that could step over a line break kept on its line.
 

@@ -7,11 +7,13 @@ document costs what its candidate lines cost.
 """
 from __future__ import annotations
 
+import functools
 import time
 
 from .document import Document
 from .report import Signal
-from .rules import Rule, RuleSet, RuleTimeoutError, required_pattern
+from .rules import Rule, RuleSet, RuleTimeoutError, line_anchored, required_pattern
+from .segment import Line
 
 __all__ = ["rule_signals"]
 
@@ -42,45 +44,74 @@ def _span_of(rule: Rule, m) -> tuple[int, int]:
     return m.start(), m.end()
 
 
-def _candidate_runs(rule: Rule, doc: Document) -> list[tuple[int, int]]:
-    """``(start, stop)`` of the runs of consecutive lines that hold a required string.
+def _candidate_lines(rule: Rule, doc: Document) -> list[Line]:
+    """The lines that hold (the start of) a required string, in order.
 
     For a line-local rule every match lies in one line and contains a
-    required string, so it lies in one of these runs: the pattern needs to
+    required string, so it lies in one of these lines: the pattern needs to
     see nothing else. One search per candidate line (a hit jumps to the next
     line), so a page with many hits costs no more than its lines.
     """
     finder = required_pattern(rule.requires)
     key = doc.key
-    runs: list[tuple[int, int]] = []
+    lines: list[Line] = []
     pos = 0
     while True:
         hit = finder.search(key, pos)
         if hit is None:
-            return runs
+            return lines
         line = doc.line_at(hit.start())
+        lines.append(line)
+        pos = line.stop  # > the hit: the next search starts on the next line
+
+
+def _runs(lines: list[Line]) -> list[tuple[int, int]]:
+    """``(start, stop)`` of the runs of consecutive *lines*."""
+    runs: list[tuple[int, int]] = []
+    for line in lines:
         if runs and runs[-1][1] == line.start:
             runs[-1] = (runs[-1][0], line.stop)
         else:
             runs.append((line.start, line.stop))
-        pos = line.stop  # > the hit: the next search starts on the next line
+    return runs
 
 
-def _scan(rule: Rule, doc: Document, timeout: float, prefilter: bool):
-    """The pattern's matches over the whole key, or over the candidate runs only."""
-    if prefilter and rule.requires and rule.line_local:
-        # one budget for the rule on this document, however many runs it takes
-        deadline = time.monotonic() + timeout
-        for start, stop in _candidate_runs(rule, doc):
+_anchored = functools.lru_cache(maxsize=4096)(line_anchored)
+
+
+def _scan(rule: Rule, doc: Document, timeout: float, prefilter: bool, lines: list[Line] | None = None):
+    """The pattern's matches over the whole key, or over the candidate lines only.
+
+    *lines*: the rule's candidate lines when the caller has them already.
+    """
+    if not (prefilter and rule.requires and rule.line_local):
+        yield from rule.pattern.finditer(doc.key, timeout=timeout)
+        return
+    if lines is None:
+        lines = _candidate_lines(rule, doc)
+    # one budget for the rule on this document, however many lines or runs it takes
+    deadline = time.monotonic() + timeout
+    if _anchored(rule.pattern.pattern):
+        # every match starts at a line start: one match tried at each
+        # candidate line's start finds what a scan of the line finds,
+        # without trying every position
+        match, key = rule.pattern.match, doc.key
+        for line in lines:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            m = match(key, line.start, line.stop, timeout=left)
+            if m is not None:
+                yield m
+    else:
+        for start, stop in _runs(lines):
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError
             yield from rule.pattern.finditer(doc.key, start, stop, timeout=left)
-    else:
-        yield from rule.pattern.finditer(doc.key, timeout=timeout)
 
 
-def _matches(rule: Rule, doc: Document, timeout: float, prefilter: bool = False):
+def _matches(rule: Rule, doc: Document, timeout: float, prefilter: bool = False, lines: list[Line] | None = None):
     """(start, end) of every match, each inside one line.
 
     Patterns run once over the whole key for speed. The loader keeps classes
@@ -91,7 +122,7 @@ def _matches(rule: Rule, doc: Document, timeout: float, prefilter: bool = False)
     """
     key = doc.key
     try:
-        for m in _scan(rule, doc, timeout, prefilter):
+        for m in _scan(rule, doc, timeout, prefilter, lines):
             start, end = _span_of(rule, m)
             text = key[start:end]
             inner = text.strip()
@@ -199,6 +230,7 @@ class _Earlier:
             deadline = time.monotonic() + timeout
             finder = required_pattern(rule.requires) if rule.requires else None
             longest = max(map(len, rule.requires), default=0)
+            anchored = _anchored(rule.pattern.pattern)
             key = doc.key
             try:
                 for ln in self.fresh:
@@ -210,7 +242,11 @@ class _Earlier:
                     left = deadline - time.monotonic()
                     if left <= 0:
                         raise TimeoutError
-                    got = [_span_of(rule, m) for m in rule.pattern.finditer(key, ln.start, ln.stop, timeout=left)]
+                    if anchored:
+                        m = rule.pattern.match(key, ln.start, ln.stop, timeout=left)
+                        got = [] if m is None else [_span_of(rule, m)]
+                    else:
+                        got = [_span_of(rule, m) for m in rule.pattern.finditer(key, ln.start, ln.stop, timeout=left)]
                     out = []
                     for start, end in got:
                         text = key[start:end]
@@ -258,17 +294,26 @@ def rule_signals(
     reuse = _Earlier(rounds, doc) if rounds else None
     record: dict[int, list[tuple[int, int]]] | None = {} if rounds is not None else None
     out: list[Signal] = []
+    candidates: dict[tuple[str, ...], list[Line]] = {}  # per requires list (rules share lists)
     for i, rule in enumerate(ruleset):
         # reused: the lines seen before hold the matches they held (those
         # that hold none lack the required strings, or the pattern misses
         # them), new lines are checked for the strings one by one
         found = reuse.matches(i, rule, doc, timeout) if reuse is not None and rule.line_local else None
-        if found is None and may_match is not None and not may_match(rule):
-            if record is not None and rule.line_local:
-                record[i] = []
-            continue
+        lines = None
+        if found is None and may_match is not None:
+            # a line-local rule's candidate lines say whether it may match, so
+            # may_match's scan is spared, except the quick ``in`` test of a few strings
+            if rule.line_local and rule.requires and (len(rule.requires) > 3 or may_match(rule)):
+                lines = candidates.get(rule.requires)
+                if lines is None:
+                    lines = candidates[rule.requires] = _candidate_lines(rule, doc)
+            if not (lines if lines is not None else may_match(rule)):
+                if record is not None and rule.line_local:
+                    record[i] = []
+                continue
         if found is None:
-            found = _matches(rule, doc, timeout, prefilter)
+            found = _matches(rule, doc, timeout, prefilter, lines)
             if record is not None and rule.line_local:
                 found = list(found)
         if record is not None and rule.line_local:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .config import Config
 from .document import Document
 from .model import load_model
@@ -40,8 +42,6 @@ def _han_before(key: str):
     One numpy pass over the key instead of a regex scan per unit (a 1 MB
     document has some 50 000 lines and sentences).
     """
-    import numpy as np
-
     codes = np.frombuffer(key.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     counts = np.zeros(len(codes) + 1, dtype=np.int64)
     np.cumsum((codes >= 0x4E00) & (codes <= 0x9FFF), out=counts[1:])
@@ -79,27 +79,52 @@ def model_signals(doc: Document, config: Config, memo: dict[str, Any] | None = N
     else:
         units_memo = spans_memo = None
     name = _model_name(model)
-    han = _han_before(doc.key).tolist()
-    lines = [ln for ln in doc.lines if han[ln.end] - han[ln.start] >= MIN_HAN]
+    all_lines, all_sentences = doc.lines, doc.sentences
+    han_line, han_sentence = _unit_han(doc)
+    lines = [all_lines[i] for i in np.flatnonzero(han_line >= MIN_HAN).tolist()]
     # sentences are scored separately only where a line holds several of them
     multi = {ln.index for ln in lines}
-    sentences = [s for s in doc.sentences if s.line in multi and (s.start, s.end) != (doc.lines[s.line].start, doc.lines[s.line].end)]
-    sentences = [s for s in sentences if han[s.end] - han[s.start] >= MIN_HAN]
+    sentences = []
+    for i in np.flatnonzero(han_sentence >= MIN_HAN).tolist():
+        s = all_sentences[i]
+        if s.line in multi:
+            ln = all_lines[s.line]
+            if s.start != ln.start or s.end != ln.end:
+                sentences.append(s)
     units = [(ln.start, ln.end, "line") for ln in lines] + [(s.start, s.end, "sentence") for s in sentences]
     if not units:
         return []
-    probs = _memoised(model.predict_proba, [doc.key[s:e] for s, e, _ in units], units_memo)
+    key = doc.key
+    probs = _memoised(model.predict_proba, [key[s:e] for s, e, _ in units], units_memo)
+    threshold = config.spam_confirm_threshold
     out = [
         Signal("model", name, "spam", float(p), s, e, unit)
         for (s, e, unit), p in zip(units, probs)
-        if p >= config.spam_confirm_threshold
+        if p >= threshold
     ]
-    span_units = [(s.start, s.end) for s in doc.sentences if doc.text[s.start : s.end].strip()]
+    text = doc.text
+    span_units = [(s.start, s.end) for s in all_sentences if (t := text[s.start : s.end]) and not t.isspace()]
     hits = _memoised(lambda keys: model.flag_spans_many(keys, config.span_threshold),
-                     [doc.key[s:e] for s, e in span_units], spans_memo)
+                     [key[s:e] for s, e in span_units], spans_memo)
     for (s, _), found in zip(span_units, hits):
-        out.extend(Signal("model", f"{name}:span", "spam", p, s + a, s + b, "span") for a, b, p in found)
+        if found:
+            out.extend(Signal("model", f"{name}:span", "spam", p, s + a, s + b, "span") for a, b, p in found)
     return out
+
+
+def _unit_han(doc: Document):
+    """Han characters per line and per sentence of *doc* (numpy arrays, in their order).
+
+    Lines tile the text and sentences tile the lines' content, so from one
+    start to the next there are only the unit's own characters, line breaks
+    and empty lines, none of them Han: counts between consecutive starts are
+    the units' counts.
+    """
+    han = _han_before(doc.key)
+    size = len(doc.key)
+    line_starts = np.array(doc._line_starts + [size], dtype=np.int64)
+    sentence_starts = np.array(doc._sentence_starts + [size], dtype=np.int64)
+    return np.diff(han[line_starts]), np.diff(han[sentence_starts])
 
 
 #: characters judged together as one document by the coherence scorer; a
@@ -157,8 +182,8 @@ def spam_sentence_scores(doc: Document, config: Config, memo: dict[str, Any] | N
     from .model import SpamModel
 
     units_memo = memo.setdefault("units", {}) if memo is not None and type(model) is SpamModel else None
-    han = _han_before(doc.key).tolist()
-    scored = [s for s in doc.sentences if han[s.end] - han[s.start] >= MIN_HAN]
+    sentences = doc.sentences
+    scored = [sentences[i] for i in np.flatnonzero(_unit_han(doc)[1] >= MIN_HAN).tolist()]
     probs = _memoised(model.predict_proba, [doc.key[s.start : s.end] for s in scored], units_memo) if scored else []
     by_index = {s.index: float(p) for s, p in zip(scored, probs)}
     return [by_index.get(s.index) for s in doc.sentences]
