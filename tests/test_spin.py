@@ -164,3 +164,15 @@ def test_dictionary_loads_once_across_threads(monkeypatch: pytest.MonkeyPatch) -
     with ThreadPoolExecutor(4) as pool:
         outs = list(pool.map(lambda _: spin.despin(SPUN), range(8)))
     assert outs == [RESTORED] * 8
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 7, 64])
+def test_chunked_scans_equal_one_pass(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    # entries and Han runs cut by every chunk boundary are still found and counted once
+    text = (SPUN + "\n" + FILLER + "𠀀abc" + SPUN) * 3
+    key = fold(text)
+    codes = spin._codes(key)
+    whole = (spin._matches(key, codes), spin._han_count(key, codes))
+    monkeypatch.setattr(spin, "_CHUNK", chunk)
+    assert (spin._matches(key), spin._han_count(key)) == whole
+    assert whole[1] == sum(1 for ch in key if "\u4e00" <= ch <= "\u9fff" or ch == "𠀀")

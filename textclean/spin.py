@@ -153,6 +153,31 @@ def _codes(key: str) -> np.ndarray:
     return np.frombuffer(key.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
 
 
+#: numpy passes over a key run in chunks of this many characters, so a huge
+#: text needs a few MB of arrays, not some 40 bytes per character
+_CHUNK = 1 << 20
+
+
+def _code_chunks(key: str):
+    """``(offset, codes)`` per chunk; each chunk's codes run one character
+    past it, so pairs across a chunk boundary are seen."""
+    for lo in range(0, len(key), _CHUNK):
+        yield lo, _codes(key[lo : lo + _CHUNK + 1])
+
+
+def _start_mask(key: str, d) -> np.ndarray:
+    """Positions where some entry may start: a one-character entry, or the
+    first two characters of a longer one."""
+    start = np.zeros(len(key), dtype=bool)
+    for lo, c in _code_chunks(key):
+        n = min(_CHUNK, len(key) - lo)
+        s = _member(c[:n], d.singles)
+        if len(c) > 1:
+            s[: len(c) - 1] |= _member(c[:-1] << 21 | c[1:], d.heads)
+        start[lo : lo + n] = s
+    return start
+
+
 def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     if not sorted_set.size:
         return np.zeros(len(values), dtype=bool)
@@ -169,10 +194,11 @@ def _matches(key: str, codes: np.ndarray | None = None) -> list[tuple[int, int, 
     """
     d = _get()
     if codes is None:
-        codes = _codes(key)
-    start = _member(codes, d.singles)
-    if len(codes) > 1:
-        start[:-1] |= _member(codes[:-1] << 21 | codes[1:], d.heads)
+        start = _start_mask(key, d)
+    else:
+        start = _member(codes, d.singles)
+        if len(codes) > 1:
+            start[:-1] |= _member(codes[:-1] << 21 | codes[1:], d.heads)
     out: list[tuple[int, int, SpinEntry]] = []
     entries, lengths, end, size = d.entries, d.lengths, 0, len(key)
     for i in np.flatnonzero(start).tolist():
@@ -208,7 +234,7 @@ def _han_table() -> np.ndarray:
 
 def _han_count(key: str, codes: np.ndarray | None = None) -> int:
     if codes is None:
-        codes = _codes(key)
+        return sum(_han_count("", c[:_CHUNK]) for _lo, c in _code_chunks(key))
     table = _han_table()
     small = codes < _TABLE_SIZE
     count = int(np.count_nonzero(table[codes[small]]))
@@ -229,8 +255,7 @@ def spin_score(text: str) -> float:
     Natural Chinese scores 0 almost always; seed 002 scores far above 10.
     """
     key = fold(text)
-    codes = _codes(key)
-    return _score(key, _matches(key, codes), codes)
+    return _score(key, _matches(key))
 
 
 def is_spun(text: str, threshold: float = DEFAULT_THRESHOLD) -> bool:
