@@ -81,6 +81,18 @@ def test_span_candidates_and_flags_equal_per_key_scan():
             assert m.flag_spans_many(keys, t) == want
 
 
+def test_span_flags_in_batches_equal_one_pass(monkeypatch):
+    rng = random.Random(11)
+    head = model._Head(np.linspace(-1, 1, 1 << 10, dtype=np.float32), 0.1, 2.0, -0.5)
+    m = model.SpamModel(unit=head, span=head, n_features=1 << 10)
+    keys = _random_keys(rng, 60)
+    whole = m.flag_spans_many(keys, 0.3)
+    assert any(whole)
+    for size in (1, 7, 50):
+        monkeypatch.setattr(model, "SPAN_BATCH_CHARS", size)
+        assert m.flag_spans_many(keys, 0.3) == whole
+
+
 def test_spin_matches_equal_named_list_scan():
     entries = spin._get().entries
     oracle = regex.compile(r"\L<spin>", spin=list(entries))
@@ -302,3 +314,18 @@ def test_offtopic_bound_is_above_every_score(monkeypatch):
                 # the unit's own score is never above the bound: a threshold at the score is reached
                 assert coherence._may_reach(partial, np.ones_like(tokens), one, model, float(p[i]), True)
                 assert not coherence._may_reach(partial, np.ones_like(tokens), one, model, 1.5, True)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 7])
+def test_han_counts_in_chunks_equal_one_pass(monkeypatch, chunk):
+    from textclean import scorers
+
+    rng = random.Random(chunk)
+    texts = ["", "中", "ab\n中文。𠀀\ud800国"] + [
+        "".join(rng.choice("中文ab\n\ud800𠀀国。") for _ in range(rng.randint(0, 40))) for _ in range(100)
+    ]
+    whole = [scorers._han_before(t).tolist() for t in texts]
+    monkeypatch.setattr(scorers, "_HAN_CHUNK", chunk)
+    for t, want in zip(texts, whole):
+        got = scorers._han_before(t)
+        assert got.tolist() == want and len(got) == len(t) + 1

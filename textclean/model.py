@@ -207,6 +207,8 @@ class _Head:
 
 #: units are featurised in batches of about this many characters (bounded memory)
 BATCH_CHARS = 50_000
+#: pasted-brand candidates are searched in batches of keys of about this many characters
+SPAN_BATCH_CHARS = 200_000
 
 
 def _batches(keys: Sequence[str], size: int):
@@ -249,6 +251,13 @@ class SpamModel:
         merged into one span carrying the highest probability.
         """
         t = self.thresholds.get("span", 0.9) if threshold is None else threshold
+        if sum(map(len, keys)) > SPAN_BATCH_CHARS:
+            # whole keys per batch: every candidate, and its widening, stays inside
+            # one key, and a string's score does not depend on its batch
+            return [hit for batch in _batches(keys, SPAN_BATCH_CHARS) for hit in self._flag_spans_batch(batch, t)]
+        return self._flag_spans_batch(keys, t)
+
+    def _flag_spans_batch(self, keys: Sequence[str], t: float) -> list[list[tuple[int, int, float]]]:
         out: list[list[tuple[int, int, float]]] = [[] for _ in keys]
         # candidates of all keys in one pass over the joined keys ("\n" ends
         # every run, so no candidate crosses from one key into the next)

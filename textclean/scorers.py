@@ -42,10 +42,19 @@ def _han_before(key: str):
     One numpy pass over the key instead of a regex scan per unit (a 1 MB
     document has some 50 000 lines and sentences).
     """
-    codes = np.frombuffer(key.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    counts = np.zeros(len(codes) + 1, dtype=np.int64)
-    np.cumsum((codes >= 0x4E00) & (codes <= 0x9FFF), out=counts[1:])
+    # in chunks, with int32 counts where they fit: a 10 MB document needs
+    # 14 MB here instead of some 70 MB of temporaries
+    dtype = np.int32 if len(key) < 1 << 31 else np.int64
+    counts = np.zeros(len(key) + 1, dtype=dtype)
+    for lo in range(0, len(key), _HAN_CHUNK):
+        codes = np.frombuffer(key[lo : lo + _HAN_CHUNK].encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        part = counts[lo + 1 : lo + 1 + len(codes)]
+        np.cumsum((codes >= 0x4E00) & (codes <= 0x9FFF), dtype=dtype, out=part)
+        part += counts[lo]
     return counts
+
+
+_HAN_CHUNK = 1 << 20
 
 
 def _memoised(score, keys: list[str], memo: dict[str, Any] | None) -> list[Any]:
