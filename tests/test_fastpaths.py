@@ -329,3 +329,14 @@ def test_han_counts_in_chunks_equal_one_pass(monkeypatch, chunk):
     for t, want in zip(texts, whole):
         got = scorers._han_before(t)
         assert got.tolist() == want and len(got) == len(t) + 1
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 300])
+def test_fold_in_chunks_equals_translate(monkeypatch, chunk):
+    from textclean import normalize
+
+    rng = random.Random(chunk)
+    alphabet = "中國臺灣ＡＢabc\r\n\ud800𠀀ｶ①ﬁ國語。"
+    text = "".join(rng.choice(alphabet) for _ in range(2000))
+    monkeypatch.setattr(normalize, "_FOLD_CHUNK", chunk)
+    assert normalize.fold(text) == text.translate(normalize.fold_table())

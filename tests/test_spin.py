@@ -176,3 +176,11 @@ def test_chunked_scans_equal_one_pass(monkeypatch: pytest.MonkeyPatch, chunk: in
     monkeypatch.setattr(spin, "_CHUNK", chunk)
     assert (spin._matches(key), spin._han_count(key)) == whole
     assert whole[1] == sum(1 for ch in key if "\u4e00" <= ch <= "\u9fff" or ch == "𠀀")
+
+
+def test_score_from_a_given_key_equals_score_from_text() -> None:
+    text = SPUN + "\ud800" + FILLER
+    assert spin.spin_score(text, key=fold(text)) == spin.spin_score(text)
+    assert spin.spin_score(text, key=fold(text).replace("\ud800", "\ufffd")) == spin.spin_score(text)
+    with pytest.raises(ValueError, match="same length"):
+        spin.spin_score(text, key=fold(text)[:-1])

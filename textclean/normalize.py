@@ -82,10 +82,18 @@ def _fold_array() -> Any:
     return _array
 
 
+#: texts longer than this fold in chunks of this many characters
+_FOLD_CHUNK = 1 << 20
+
+
 def fold(text: str) -> str:
     """Return the folding key of *text*: same length, NFKC + casefold + T→S, CR read as LF."""
     if len(text) < _NUMPY_FROM:
         return text.translate(fold_table())
+    if len(text) > _FOLD_CHUNK:
+        # character by character, so chunks fold alike; each chunk's arrays
+        # are a few MB where a whole 10 MB text would need some 60 MB at once
+        return "".join(fold(text[i : i + _FOLD_CHUNK]) for i in range(0, len(text), _FOLD_CHUNK))
     import numpy as np
 
     table = _fold_array()

@@ -186,7 +186,7 @@ def _explain(text: str, config: Config, scores: bool = True) -> Report:
         dropped += [m for v in again for m in _to_input(pieces, v, doc)]
     dropped.sort(key=lambda v: (v.start, -v.end))
     cleaned = rebuild(doc, dropped)
-    score = spin_score(text)
+    score = spin_score(text, key=doc.key)  # the key's U+FFFD for a lone surrogate is no entry either
     spun = score >= config.spin_threshold
     replacements: tuple[Replacement, ...] = ()
     if spun and config.restore_spun:

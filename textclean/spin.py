@@ -155,7 +155,7 @@ def _codes(key: str) -> np.ndarray:
 
 #: numpy passes over a key run in chunks of this many characters, so a huge
 #: text needs a few MB of arrays, not some 40 bytes per character
-_CHUNK = 1 << 20
+_CHUNK = 1 << 18
 
 
 def _code_chunks(key: str):
@@ -201,7 +201,9 @@ def _matches(key: str, codes: np.ndarray | None = None) -> list[tuple[int, int, 
             start[:-1] |= _member(codes[:-1] << 21 | codes[1:], d.heads)
     out: list[tuple[int, int, SpinEntry]] = []
     entries, lengths, end, size = d.entries, d.lengths, 0, len(key)
-    for i in np.flatnonzero(start).tolist():
+    candidates = np.flatnonzero(start)
+    # a few thousand at a time: one Python int per candidate of a whole huge text adds up
+    for i in (i for lo in range(0, len(candidates), 4096) for i in candidates[lo : lo + 4096].tolist()):
         if i < end:
             continue
         for n in lengths.get(key[i : i + 2], ()):
@@ -249,12 +251,17 @@ def _score(key: str, matches: list[tuple[int, int, SpinEntry]], codes: np.ndarra
     return 1000.0 * safe / max(han, MIN_HAN)
 
 
-def spin_score(text: str) -> float:
+def spin_score(text: str, *, key: str | None = None) -> float:
     """Safe spinner artifacts per 1000 Han characters (at least :data:`MIN_HAN`).
 
     Natural Chinese scores 0 almost always; seed 002 scores far above 10.
+    *key*: the text's folding key (``normalize.fold(text)``) when the caller
+    already has it.
     """
-    key = fold(text)
+    if key is None:
+        key = fold(text)
+    elif len(key) != len(text):
+        raise ValueError("key must be the folding key of text (same length)")
     return _score(key, _matches(key))
 
 
