@@ -383,3 +383,14 @@ def test_clean_calls_do_not_share_rule_matches(monkeypatch):
     real = pipeline.rule_signals
     monkeypatch.setattr(pipeline, "rule_signals", lambda doc, rules, t, memo=None: real(doc, rules, t))
     assert [clean_and_explain(p) for p in pages] == first
+
+
+def test_a_reverse_rule_is_scanned_not_matched_at_line_starts():
+    # (?r) at the end applies to the whole pattern: match() would anchor at the
+    # end of the range, so the one-match-per-line-start shortcut must not be used
+    rs = parse_rules(
+        "[[rule]]\nid='ad'\nlabel='boilerplate'\nscope='line'\npattern='^广告(?r)'\nrequires=['广告']\n"
+    )
+    text = "今天的新闻正文在这里。\n广告位招租 联系我们\n正文继续。"
+    out = textclean.clean(text, config=textclean.Config(rules=rs, use_model=False, offtopic=False))
+    assert out == "今天的新闻正文在这里。\n正文继续。"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import time
 
+import regex
+
 from .document import Document
 from .report import Signal
 from .rules import Rule, RuleSet, RuleTimeoutError, line_anchored, required_pattern
@@ -76,7 +78,13 @@ def _runs(lines: list[Line]) -> list[tuple[int, int]]:
     return runs
 
 
-_anchored = functools.lru_cache(maxsize=4096)(line_anchored)
+_anchored_text = functools.lru_cache(maxsize=4096)(line_anchored)
+
+
+def _anchored(pattern: regex.Pattern) -> bool:
+    """Does every match start at a line start, so one match per line start finds it?
+    Not under (?r): a reverse pattern's match() anchors at the end of the range."""
+    return not pattern.flags & regex.REVERSE and _anchored_text(pattern.pattern)
 
 
 def _scan(rule: Rule, doc: Document, timeout: float, prefilter: bool, lines: list[Line] | None = None):
@@ -91,7 +99,7 @@ def _scan(rule: Rule, doc: Document, timeout: float, prefilter: bool, lines: lis
         lines = _candidate_lines(rule, doc)
     # one budget for the rule on this document, however many lines or runs it takes
     deadline = time.monotonic() + timeout
-    if _anchored(rule.pattern.pattern):
+    if _anchored(rule.pattern):
         # every match starts at a line start: one match tried at each
         # candidate line's start finds what a scan of the line finds,
         # without trying every position
@@ -230,7 +238,7 @@ class _Earlier:
             deadline = time.monotonic() + timeout
             finder = required_pattern(rule.requires) if rule.requires else None
             longest = max(map(len, rule.requires), default=0)
-            anchored = _anchored(rule.pattern.pattern)
+            anchored = _anchored(rule.pattern)
             key = doc.key
             try:
                 for ln in self.fresh:
