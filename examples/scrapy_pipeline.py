@@ -74,7 +74,7 @@ class TextcleanPipeline:
             problem = "missing" if value is None else f"a {type(value).__name__}, not a string"
             return self._fail(item, adapter, f"field {self.field!r} is {problem}")
         try:
-            report = textclean.clean_and_explain(value, config=self.config)
+            report = textclean.clean_and_explain(value, config=self.config, scores=False)
         except Exception as exc:  # one bad page must not stop the crawl
             return self._fail(item, adapter, f"{type(exc).__name__}: {exc}")
         adapter[self.output_field] = report.cleaned

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from test_coherence import BOX, TECH
-from textclean import Config, clean, clean_and_explain
+from textclean import Config, Verdict, clean, clean_and_explain
 from textclean.cli import main
 from textclean.segment import segment
 
@@ -79,3 +80,28 @@ def test_cli_explain_without_scores_lists_no_sentences(tmp_path, capsys, flag) -
     assert main(["explain", *flag, str(page)]) == 0
     out = capsys.readouterr().out
     assert "off-topic  text" not in out and '"sentences"' not in out
+
+
+def test_cli_explain_html_refuses_scores(tmp_path, capsys) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text(TECH, encoding="utf-8")
+    assert main(["explain", "--html", "--scores", str(page)]) == 2
+    assert "--scores" in capsys.readouterr().err
+
+
+def _verdict(start: int, end: int) -> Verdict:
+    return Verdict(start, end, "span", "boilerplate", "boilerplate", ())
+
+
+def test_score_table_marks_sentences_inside_merged_removals() -> None:
+    from textclean.cli import _score_table
+
+    text = "第一句话在这里。第二句话在这里。第三句话在这里。"
+    report = clean_and_explain(text)
+    sents = report.sentences
+    # two adjacent removals that together cover the first two sentences
+    fake = replace(report, verdicts=(
+        _verdict(sents[0].start, sents[0].end - 2), _verdict(sents[0].end - 2, sents[1].end),
+    ))
+    rows = [r for r in _score_table(fake).splitlines() if "句话" in r]
+    assert ["x " in r for r in rows] == [True, True, False]

@@ -46,3 +46,13 @@ def test_a_clean_document_has_no_foreign_span():
     host = [f"第{i}句是正常的新闻内容。" for i in range(6)]
     doc = make_doc(np.random.default_rng(0), host, None)
     assert doc.foreign == [] and [doc.text[a:b] for a, b in doc.genuine] == host
+
+
+@pytest.mark.parametrize("argv", [["--cnb-share", "1.5"], ["--short-hosts", "-0.1"], ["--alpha", "0"],
+                                  ["--window-weight", "-1"]])
+def test_trainer_refuses_out_of_range_options(argv, capsys):
+    from textclean.training.topic import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2 and argv[0] in capsys.readouterr().err.replace("--headline-weight and ", "")

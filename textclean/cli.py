@@ -400,7 +400,7 @@ def _explain_html(args: argparse.Namespace, config: Config) -> int:
     def reports() -> Iterator[tuple[str, Any]]:
         for name, text in pages:
             try:
-                report = clean_and_explain(text, config=config)
+                report = clean_and_explain(text, config=config, scores=False)
             except Exception as exc:  # one bad record must not stop the review
                 tally["failed"] += 1
                 print(f"textclean: {source}: {name}: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -428,6 +428,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         )
     if args.sample is not None and not args.jsonl:
         raise _UsageError("--sample draws records from JSON Lines: add --jsonl")
+    if args.scores and args.html:
+        raise _UsageError("--scores lists sentence scores in the table or with --json; the HTML page does not show them")
     config = _config(args)
     if args.html:
         return _explain_html(args, config)
@@ -435,7 +437,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         text = read_text(args.input)
     except (OSError, ValueError) as exc:
         raise _UsageError(str(exc)) from None
-    report = clean_and_explain(text, config=config)
+    report = clean_and_explain(text, config=config, scores=args.scores)
     if args.json:
         rows = [
             {
@@ -469,15 +471,25 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 def _score_table(report) -> str:
     """Every sentence with its scores ("-": not scored), removed ones marked."""
     text = report.text
-    removed = sorted((v.start, v.end) for v in report.verdicts)
+    # removed stretches, merged; sentences come in order, so one sweep finds
+    # the stretch that may hold each
+    removed: list[list[int]] = []
+    for v in sorted(report.verdicts, key=lambda v: v.start):
+        if removed and v.start <= removed[-1][1]:
+            removed[-1][1] = max(removed[-1][1], v.end)
+        else:
+            removed.append([v.start, v.end])
     lines = ["", "offsets  spam   off-topic  text (x: removed)"]
+    k = 0
     for s in report.sentences:
+        while k < len(removed) and removed[k][1] <= s.start:
+            k += 1
         snippet = text[s.start : s.end].strip().replace("\r", "").replace("\n", " ")
         if not snippet:
             continue
         if len(snippet) > 50:
             snippet = snippet[:47] + "..."
-        gone = any(a <= s.start and s.end <= b for a, b in removed)
+        gone = k < len(removed) and removed[k][0] <= s.start and s.end <= removed[k][1]
         fmt = lambda p: "  -  " if p is None else f"{p:.3f}"  # noqa: E731
         lines.append(f"{s.start}-{s.end}  {fmt(s.spam)}  {fmt(s.offtopic)}      {'x ' if gone else '  '}{snippet}")
     return "\n".join(lines)

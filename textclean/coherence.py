@@ -400,8 +400,8 @@ def unit_features(
     the rest of unit i is ``d - g_i``, so dot products and norms of the rest
     follow from ``x_i·d``, ``x_i·g_i``, ``g_i·d`` and ``|g_i|²``.
 
-    This is the sparse formulation; :func:`score_units` takes the compact one
-    (:func:`_compact_sums`), which gives the same numbers.
+    This is the sparse formulation, the reference the compact path
+    (:func:`_parts_on`, what :func:`score_units` uses) is tested against.
     """
     n = X.shape[0]
     if n == 0:
@@ -574,6 +574,10 @@ class _Entries:
         return out
 
 
+# _compact_sums, _compact_parts, _unit_features_for and _unit_features_lazy
+# score one unit type on its own index: the plain form of the shared path
+# (_lazy_features), kept as the reference the tests hold it to.
+
 def _compact_sums(
     rows: np.ndarray, cols: np.ndarray, n: int, model: TopicModel, groups: np.ndarray
 ) -> _LeaveOneOut | None:
@@ -701,18 +705,20 @@ def _parts_on(
 
 
 def _lattice_weights(model: TopicModel) -> bool:
-    """True when every topic weight is a float16 value (the shipped model and
-    those the trainer writes; checked once per model).
+    """True when every topic weight is a float16 value of magnitude below
+    2**11 (the shipped model's largest is about 7; checked once per model).
 
-    Float16 values are multiples of 2**-24 below 2**16: times integer counts
-    and summed over a window (< 2**18 tokens) every partial sum is a multiple
-    of 2**-24 below 2**29, so float64 holds it exactly and *any* summation
-    order, a BLAS product's included, gives the same numbers.
+    Float16 values are multiples of 2**-24: times integer counts and summed
+    over a window (< 2**18 tokens) every partial sum is a multiple of 2**-24
+    of magnitude below 2**18 * 2**11 = 2**29, so it has at most 53 significant
+    bits, float64 holds it exactly, and *any* summation order gives the same
+    numbers.
     """
     cached = _lattice.get(id(model))
     if cached is None or cached[0] is not model.W:
         W = model.W
-        cached = (W, bool(np.array_equal(W.astype(np.float16).astype(np.float64), W)))
+        exact = W.size == 0 or float(np.abs(W).max()) < 2.0**11
+        cached = (W, exact and bool(np.array_equal(W.astype(np.float16).astype(np.float64), W)))
         _lattice.clear()  # one model in use at a time, as a rule: keep the memo tiny
         _lattice[id(model)] = cached
     return cached[1]

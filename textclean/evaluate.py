@@ -138,7 +138,7 @@ def evaluate(
         text = case["text"]
         spans = gold_spans(case)
         mask = _gold(spans, len(text))
-        report = clean_and_explain(text, config=config)
+        report = clean_and_explain(text, config=config, scores=False)
         pieces = kept_intervals(prepare(text), report.verdicts)
         kept = bytearray(len(text))
         for s, e in pieces:

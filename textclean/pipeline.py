@@ -165,7 +165,7 @@ def _sentence_scores(doc: Document, config: Config, memo: dict[str, Any], judged
 def _explain(text: str, config: Config, scores: bool = True) -> Report:
     _check_length(text, config)
     doc = _prepare(text)
-    memo: dict[str, Any] = {}  # classifier scores per line key, for the re-judging rounds
+    memo: dict[str, Any] = {}  # per-line results of this call (classifier scores, pasted brands, rule matches) for the re-judging rounds
     judged: list[Any] = []  # the text the off-topic judge read in the first pass
     dropped = _dropped(doc, config, memo, judged if scores else None)
     # scored before the re-judging rounds, which reuse the same memo

@@ -55,10 +55,17 @@ class SentenceScore:
     score, or the model is off). ``offtopic``: the coherence scorer's
     probability from the first judging pass, on the text the other scorers
     kept (None: not judged: a heading, byline, quote, list item or short
-    sentence, a sentence removed before judging, or a document too short, not
-    Chinese or too long to judge). A sentence goes at or above
-    ``Config.spam_confirm_threshold`` / ``Config.offtopic_threshold`` only
-    together with the other evidence; the verdicts say what was removed.
+    sentence, a sentence removed before judging, a document too short, not
+    Chinese or too long to judge, or off-topic judging switched off, i.e.
+    ``offtopic=False`` or ``"offtopic"`` not in ``drop``).
+
+    The scores show how close each sentence came; the verdicts say what was
+    removed. An off-topic score at or above ``Config.offtopic_threshold``
+    removes the sentence unless it is most of its document; a score a little
+    below goes with a flagged neighbour or line. A spam score at or above
+    ``Config.spam_threshold`` removes a line that does not end like a sentence
+    (a link or headline line); prose that ends like a sentence is never removed
+    on this score alone, and a brand pasted inside it is cut as a span.
     """
 
     start: int

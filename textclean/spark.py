@@ -119,7 +119,7 @@ def clean_partitions(
                 summaries.append(None)
                 continue
             try:
-                report = clean_and_explain(value, config=ready)
+                report = clean_and_explain(value, config=ready, scores=False)
             except Exception as exc:  # one bad row must not fail the job
                 cleaned.append(value if target == field else None)
                 errors.append(f"{type(exc).__name__}: {exc}")

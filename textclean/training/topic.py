@@ -528,7 +528,7 @@ def train(
         "label_map": LABEL_MAP,
         "featurizer": {"kind": "hashed token unigrams+bigrams on the fold key", "n_bits": N_BITS,
                        "tokens": "Han char | Latin word | digit run -> NUM", "hash": "splitmix64 (numpy)"},
-        "topic_model": {"kind": ("complement" if kind == "cnb" else "multinomial")
+        "topic_model": {"kind": {"cnb": "complement", "mix": "mixed multinomial and complement"}.get(kind, "multinomial")
                                 + " naive Bayes, log-likelihoods centred per feature, "
                                 "applied to l2-normalised counts and scaled",
                         "alpha": alpha, "headline_weight": headline_weight, "window_weight": window_weight,
@@ -579,6 +579,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--window-weight", type=float, default=WINDOW_WEIGHT,
                         help="weight of one 2-3 sentence window of a training article (0: none)")
     args = parser.parse_args(argv)
+    for name in ("cnb_share", "short_hosts"):
+        if not 0.0 <= getattr(args, name) <= 1.0:
+            parser.error(f"--{name.replace('_', '-')} is a share: give a number from 0 to 1")
+    if args.alpha <= 0:
+        parser.error("--alpha must be above 0 (naive Bayes smoothing)")
+    if args.headline_weight < 0 or args.window_weight < 0:
+        parser.error("--headline-weight and --window-weight must be 0 or more")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if not (args.shared / "data/corpora").is_dir():
         print(f"no corpora under {args.shared}/data/corpora", file=sys.stderr)
