@@ -231,3 +231,22 @@ def test_inline_reading_box_in_a_page_without_blank_lines_takes_one_line():
     page = _ARTICLE + "相关阅读\n" + _BLURBS + "\n" + more + "\n"
     out = clean(page)
     assert _BLURBS not in out and more in out and _ARTICLE.strip() in out
+
+
+def test_offtopic_removal_is_judged_again_until_nothing_changes(monkeypatch):
+    # removing an off-topic line changes the topic the rest is judged against;
+    # a fake scorer makes that explicit: line C is off-topic only once B is gone
+    from textclean import pipeline
+    from textclean.report import Signal
+
+    def fake(doc, config):
+        lines = {doc.text[ln.start : ln.end]: ln for ln in doc.lines}
+        flagged = ["B 另一篇文章的句子。"] if "B 另一篇文章的句子。" in lines else ["C 第三篇文章的句子。"]
+        return [Signal("coherence", "topic", "offtopic", 0.99, lines[t].start, lines[t].end, "line")
+                for t in flagged if t in lines]
+
+    monkeypatch.setattr(pipeline, "coherence_signals", fake)
+    text = "A 正文第一句话。\nB 另一篇文章的句子。\nC 第三篇文章的句子。\nD 正文最后一句。\n"
+    once = textclean.clean(text, use_model=False)
+    assert once == "A 正文第一句话。\nD 正文最后一句。\n"
+    assert textclean.clean(once, use_model=False) == once

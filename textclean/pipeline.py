@@ -170,14 +170,16 @@ def _explain(text: str, config: Config, scores: bool = True) -> Report:
     dropped = _dropped(doc, config, memo, judged if scores else None)
     # scored before the re-judging rounds, which reuse the same memo
     sentences = _sentence_scores(doc, config, memo, judged) if scores else ()
-    # Cutting a span out of a line can leave a line that is itself chrome
-    # ("相关文章一区二区" → "相关文章"); judge the result again so that
-    # clean(clean(x)) == clean(x). Only partial cuts can do this.
-    # The re-judging is about chrome left by a cut; the off-topic scorer
-    # (the costly one) only runs again when it found something the first time.
-    rejudge = config if any(v.label == "offtopic" for v in dropped) else config.replace(offtopic=False)
+    # Judge the result again so that clean(clean(x)) == clean(x): cutting a
+    # span out of a line can leave a line that is itself chrome ("相关文章一区二区"
+    # → "相关文章"), and removing off-topic text changes the topic the rest is
+    # judged against. Whole-line removals of anything else change neither.
+    # The off-topic scorer (the costly one) runs again only when it found
+    # something the first time.
+    offtopic_found = any(v.label == "offtopic" for v in dropped)
+    rejudge = config if offtopic_found else config.replace(offtopic=False)
     for _ in range(_MAX_ROUNDS):
-        if all(v.unit == "line" for v in dropped):
+        if not offtopic_found and all(v.unit == "line" for v in dropped):
             break
         pieces = kept_intervals(doc, dropped)
         again = _dropped(_prepare("".join(text[s:e] for s, e in pieces)), rejudge, memo)
