@@ -82,11 +82,24 @@ def test_cli_explain_without_scores_lists_no_sentences(tmp_path, capsys, flag) -
     assert "off-topic  text" not in out and '"sentences"' not in out
 
 
-def test_cli_explain_html_refuses_scores(tmp_path, capsys) -> None:
+def test_html_marks_kept_close_calls(monkeypatch) -> None:
+    from textclean import htmlreport
+
+    monkeypatch.setattr(htmlreport, "NEAR", 0.1)
+    report = clean_and_explain(TECH)
+    close = [s for s in report.sentences if s.offtopic is not None and 0.1 <= s.offtopic < CFG.offtopic_threshold]
+    assert close  # the fixture has kept sentences between 0.1 and the threshold
+    html = htmlreport.explain_html([("tech", report)])
+    assert html.count('class="mk near"') == len(close)
+    assert f"off-topic score {close[0].offtopic:.3f}" in html
+    assert 'class="mk near"' not in htmlreport.explain_html([("tech", clean_and_explain(TECH, scores=False))])
+
+
+def test_cli_explain_html_with_scores(tmp_path, capsys) -> None:
     page = tmp_path / "page.txt"
     page.write_text(TECH, encoding="utf-8")
-    assert main(["explain", "--html", "--scores", str(page)]) == 2
-    assert "--scores" in capsys.readouterr().err
+    assert main(["explain", "--html", "--scores", str(page)]) == 0
+    assert "kept, scored 0.5 or more" in capsys.readouterr().out
 
 
 def _verdict(start: int, end: int) -> Verdict:

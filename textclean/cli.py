@@ -97,7 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sample", type=_positive_int, metavar="N", help="with --jsonl: review N records drawn at random")
     p.add_argument("--seed", type=int, default=0, help="random seed for --sample (default 0: the same records every run)")
     p.add_argument("--scores", action="store_true",
-                   help="also list every sentence with its spam and off-topic score (for tuning thresholds)")
+                   help="also list every sentence with its spam and off-topic score (for tuning thresholds); "
+                        "with --html, mark kept sentences that scored 0.5 or more")
     _add_cleaning_options(p)
 
     p = sub.add_parser("convert", help="convert between Simplified and Traditional scripts")
@@ -400,7 +401,7 @@ def _explain_html(args: argparse.Namespace, config: Config) -> int:
     def reports() -> Iterator[tuple[str, Any]]:
         for name, text in pages:
             try:
-                report = clean_and_explain(text, config=config, scores=False)
+                report = clean_and_explain(text, config=config, scores=args.scores)
             except Exception as exc:  # one bad record must not stop the review
                 tally["failed"] += 1
                 print(f"textclean: {source}: {name}: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -428,8 +429,6 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         )
     if args.sample is not None and not args.jsonl:
         raise _UsageError("--sample draws records from JSON Lines: add --jsonl")
-    if args.scores and args.html:
-        raise _UsageError("--scores lists sentence scores in the table or with --json; the HTML page does not show them")
     config = _config(args)
     if args.html:
         return _explain_html(args, config)

@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
-from .report import Report, Verdict
+from .report import Report, SentenceScore, Verdict
 
 if TYPE_CHECKING:
     from .evaluate import EvalResult, PageResult
@@ -43,6 +43,9 @@ _EVAL_KINDS: dict[str, tuple[str, str, str]] = {
     "correct": ("correct removal", "#2e7d32", "#dff1e0"),
 }
 _OTHER = ("#5b6673", "#e9edf1")
+#: a kept sentence whose spam or off-topic score reaches this is marked as a
+#: close call (when the report carries per-sentence scores)
+NEAR = 0.5
 _BLOCK_CHARS = 3000  # text is cut into blocks at line starts so the browser can skip off-screen ones
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _UNSAFE_KEY = re.compile(r"[^a-z0-9-]")
@@ -203,6 +206,15 @@ def _visible(text: str) -> int:
     return len(text) - sum(map(str.isspace, text))
 
 
+def _near(s: SentenceScore) -> bool:
+    return any(p is not None and p >= NEAR for p in (s.spam, s.offtopic))
+
+
+def _near_tip(s: SentenceScore) -> str:
+    fmt = lambda p: "not scored" if p is None else f"{p:.3f}"  # noqa: E731
+    return f"kept; spam score {fmt(s.spam)}, off-topic score {fmt(s.offtopic)}"
+
+
 def _explain_marks(report: Report) -> _PageMarks:
     """Marks for one report: verdict spans, what rebuild removed with them, spun words."""
     text = report.text
@@ -217,6 +229,11 @@ def _explain_marks(report: Report) -> _PageMarks:
     reps = list(report.replacements)
     rep_ends = [to_input(r.end, True) for r in reps]
     cands += [_Candidate(to_input(r.start), end, 2) for r, end in zip(reps, rep_ends)]
+    n_reps = len(cands)
+    # close calls: what was kept of a sentence that scored high (lowest rank,
+    # so only the kept part of a sentence shows it)
+    near = [s for s in report.sentences if _near(s)]
+    cands += [_Candidate(s.start, s.end, 3) for s in near]
     marks: list[_Mark] = []
     chars: Counter = Counter()
     for a, b, cover in _sweep(len(text), cands):
@@ -231,6 +248,8 @@ def _explain_marks(report: Report) -> _PageMarks:
         elif rank == 1:
             tip = "removed with its line: nothing but punctuation or spacing would be left"
             marks.append(_Mark(a, b, "del", (), "rm residue", tip))
+        elif rank == 3:
+            marks.append(_Mark(a, b, "span", (), "near", _near_tip(near[cover[0] - n_reps])))
         else:
             i = cover[0] - n_fixed
             r = reps[i]
@@ -438,6 +457,7 @@ del.mk{text-decoration-line:line-through}
 .l-lottery,.l-porn{text-decoration-style:double}
 .l-offtopic{text-decoration-style:dashed}
 .sp{text-decoration:underline wavy;text-underline-offset:.25em}
+.near{text-decoration:underline dotted #1f5fbf;text-underline-offset:.25em}
 ins.new{text-decoration:none;color:#7b1fa2;background:#f1e2f7;font-size:.85em;padding:0 .15em;margin-left:.1em;border:1px dashed currentColor}
 .e-wrong{text-decoration-style:double;outline:1px solid #c62828}
 mark.e-missed{text-decoration:underline wavy;text-underline-offset:.25em}
@@ -619,6 +639,7 @@ def _legend(present: Sequence[str], explain: bool) -> str:
             '<p class="legend"><span><del class="mk lg l-spam">struck</del> removed, coloured by label</span>'
             '<span><del class="mk lg rm residue">dotted</del> removed with its line</span>'
             '<span><span class="mk lg sp l-spun">wavy</span><ins class="mk lg new">→</ins> spun word restored</span>'
+            f'<span><span class="mk lg near">dotted</span> kept, scored {NEAR} or more (with --scores)</span>'
             "<span>hover or Tab to a mark for the rule, model and off-topic scores</span></p>\n"
         )
     return (
