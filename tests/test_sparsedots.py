@@ -33,22 +33,15 @@ def test_times_dense_equals_public_product(seed):
     assert np.array_equal(got, csr_matrix((val64, (row, col)), shape=(n, f)) @ W)
 
 
-def test_without_the_private_routines_the_public_product_is_used(monkeypatch):
+def _broken(*args):
+    raise TypeError("signature changed")
+
+
+@pytest.mark.parametrize("routine", [None, _broken], ids=["absent", "signature-changed"])
+def test_without_working_private_routines_the_public_product_is_used(monkeypatch, routine):
     row, col, val, n, f = _entries(11)
     expected = sparsedots.unit_dots(row, col, val, n, f)
-    monkeypatch.setattr(sparsedots, "_csr_matmat", None)
-    monkeypatch.setattr(sparsedots, "_csr_matvecs", None)
-    assert np.array_equal(sparsedots.unit_dots(row, col, val, n, f), expected)
-    assert sparsedots.times_dense(row, col, val.astype(np.float64), n, np.ones((f, 2))) is None
-
-
-def test_a_changed_private_signature_falls_back(monkeypatch):
-    def broken(*args):
-        raise TypeError("signature changed")
-
-    row, col, val, n, f = _entries(12)
-    expected = sparsedots.unit_dots(row, col, val, n, f)
-    monkeypatch.setattr(sparsedots, "_csr_matmat", broken)
-    monkeypatch.setattr(sparsedots, "_csr_matvecs", broken)
+    monkeypatch.setattr(sparsedots, "_csr_matmat", routine)
+    monkeypatch.setattr(sparsedots, "_csr_matvecs", routine)
     assert np.array_equal(sparsedots.unit_dots(row, col, val, n, f), expected)
     assert sparsedots.times_dense(row, col, val.astype(np.float64), n, np.ones((f, 2))) is None
