@@ -85,6 +85,20 @@ def test_traditional_gives_same_decision() -> None:
     assert np.allclose(simp, tr, atol=0.05)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reference", [False, True], ids=["fast", "reference"])
+def test_weights_dtype_changes_no_score(dtype, reference) -> None:
+    # the shipped W is held as float16; the same values in a wider type score the same, bit for bit
+    from dataclasses import replace
+
+    shipped = load_topic_model()
+    wide = replace(shipped, W=shipped.W.astype(dtype))
+    key, seg = fold(TECH), segment(TECH)
+    a = score_units(TECH, key, seg, model=shipped, reference=reference)
+    b = score_units(TECH, key, seg, model=wide, reference=reference)
+    assert np.array_equal(a.sentences, b.sentences) and np.array_equal(a.lines, b.lines)
+
+
 def test_duplicated_offtopic_sentence_still_flagged() -> None:
     doubled = TECH.replace(BOX, BOX + "\n" + BOX)
     assert _flag(doubled) == [BOX, BOX]
@@ -133,6 +147,7 @@ def test_model_loads_without_pickle() -> None:
     assert model is load_topic_model()  # loaded once per process
     assert list(model.labels) == card["labels"]
     assert model.W.shape == (coherence.N_FEATURES, len(card["labels"]))
+    assert model.W.dtype == np.float16  # held as stored: 4 MB, not 16 as float64
     assert card["split"]["eval_doc_ids"]
 
 

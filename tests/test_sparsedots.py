@@ -45,3 +45,20 @@ def test_without_working_private_routines_the_public_product_is_used(monkeypatch
     monkeypatch.setattr(sparsedots, "_csr_matvecs", routine)
     assert np.array_equal(sparsedots.unit_dots(row, col, val, n, f), expected)
     assert sparsedots.times_dense(row, col, val.astype(np.float64), n, np.ones((f, 2))) is None
+
+
+def test_routines_load_without_importing_scipy_sparse():
+    # scipy.sparse costs ~20 MB per process; cleaning needs only its C routines
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from textclean import sparsedots\n"
+        "assert sparsedots._csr_matmat is not None and sparsedots._csr_matvecs is not None\n"
+        "assert 'scipy.sparse' not in sys.modules, sorted(m for m in sys.modules if m.startswith('scipy'))\n"
+        "import scipy.sparse._sparsetools as st\n"  # a later ordinary import reuses the same module
+        "assert st.csr_matmat is sparsedots._csr_matmat\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -209,7 +209,10 @@ def token_counts(key: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class TopicModel:
     """Plain arrays: topic weights ``W`` (features × labels), bias ``b``, ``idf``,
-    and the combiner (feature mean/scale, coefficients, intercept)."""
+    and the combiner (feature mean/scale, coefficients, intercept).
+
+    ``W`` may be float16, float32 or float64; scoring gathers the rows a page
+    uses and computes in float64."""
 
     W: np.ndarray
     b: np.ndarray
@@ -235,7 +238,7 @@ class TopicModel:
         compact = csr_matrix(
             (X.data.astype(np.float64), local.reshape(-1), X.indptr), shape=(X.shape[0], cols.size)
         )
-        return np.asarray(compact @ self.W[cols], dtype=np.float64)
+        return np.asarray(compact @ self.W[cols].astype(np.float64), dtype=np.float64)
 
 
 def _models_dir() -> Path:
@@ -284,13 +287,20 @@ def _read_weights(path: Path, n_labels: int) -> dict[str, np.ndarray]:
     return read_checked_npz(path, shapes, "topic weights file")
 
 
+def _held(W: np.ndarray) -> np.ndarray:
+    """W as kept in memory: float16 or float32 as stored (float64 holds their
+    values exactly, and rows are converted when gathered), else float64. The
+    shipped W is float16: 4 MB in memory instead of 16."""
+    return W if W.dtype in (np.float16, np.float32) else W.astype(np.float64)
+
+
 def _read_model(directory: Path) -> TopicModel:
     """Load and check a topic model directory: a card and npz arrays, nothing executable."""
     card = _read_card(directory / "card.json")
     labels = tuple(card["labels"])
     arrays = _read_weights(directory / "weights.npz", len(labels))
     return TopicModel(
-        W=arrays["W"].astype(np.float64),
+        W=_held(arrays["W"]),
         b=arrays["b"].astype(np.float64),
         idf=arrays["idf"].astype(np.float32),
         comb_mean=arrays["comb_mean"].astype(np.float64),
@@ -646,8 +656,9 @@ class _FeatureIndex:
     @staticmethod
     def of(model: TopicModel, *columns: np.ndarray) -> "_FeatureIndex":
         feats = _sorted_unique(np.concatenate(columns).astype(np.int32))[0].astype(np.int64)
-        # the same rows as W[feats], gathered twice as fast
-        return _FeatureIndex(feats, model.idf[feats], np.take(model.W, feats, axis=0))
+        # the same rows as W[feats], gathered twice as fast, in float64 whatever
+        # W is held in (float16 as shipped: the same values)
+        return _FeatureIndex(feats, model.idf[feats], np.take(model.W, feats, axis=0).astype(np.float64))
 
     def local(self, cols: np.ndarray) -> np.ndarray:
         """The compact number of each feature column in *cols* (all in the index)."""
@@ -718,7 +729,8 @@ def _lattice_weights(model: TopicModel) -> bool:
     if cached is None or cached[0] is not model.W:
         W = model.W
         exact = W.size == 0 or float(np.abs(W).max()) < 2.0**11
-        cached = (W, exact and bool(np.array_equal(W.astype(np.float16).astype(np.float64), W)))
+        on_lattice = W.dtype == np.float16 or bool(np.array_equal(W.astype(np.float16).astype(np.float64), W))
+        cached = (W, exact and on_lattice)
         _lattice.clear()  # one model in use at a time, as a rule: keep the memo tiny
         _lattice[id(model)] = cached
     return cached[1]

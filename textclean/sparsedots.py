@@ -14,10 +14,50 @@ from __future__ import annotations
 
 import numpy as np
 
-try:  # private, but present in every scipy release the project supports
-    from scipy.sparse._sparsetools import csr_matmat as _csr_matmat, csr_matvecs as _csr_matvecs
-except ImportError:  # pragma: no cover
-    _csr_matmat = _csr_matvecs = None
+
+
+def _sparsetools():
+    """scipy's compiled sparse routines, without importing ``scipy.sparse``.
+
+    ``import scipy.sparse`` costs about 20 MB of memory in every process (it
+    brings scipy's array-API layer and test helpers), for two C routines that
+    need only numpy. The extension is loaded from its file, under its own
+    name, so a later ``import scipy.sparse`` finds and reuses it. Where that
+    does not work (an unusual install), the plain import; None without scipy.
+    """
+    import importlib.machinery
+    import importlib.util
+    import os
+    import sys
+
+    name = "scipy.sparse._sparsetools"
+    if name in sys.modules:
+        return sys.modules[name]
+    try:
+        spec = importlib.util.find_spec("scipy")
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+                path = os.path.join(folder, "sparse", "_sparsetools" + suffix)
+                if os.path.isfile(path):
+                    ext = importlib.util.spec_from_file_location(name, path)
+                    module = importlib.util.module_from_spec(ext)
+                    ext.loader.exec_module(module)
+                    return module
+    except Exception:  # pragma: no cover - fall back to the ordinary import
+        pass
+    try:  # pragma: no cover
+        import scipy.sparse._sparsetools as module
+
+        return module
+    except ImportError:  # pragma: no cover
+        return None
+
+
+# private, but present in every scipy release the project supports
+_tools = _sparsetools()
+_csr_matmat = getattr(_tools, "csr_matmat", None)
+_csr_matvecs = getattr(_tools, "csr_matvecs", None)
+del _tools
 
 __all__ = ["unit_dots", "times_dense"]
 
