@@ -159,3 +159,15 @@ def test_a_page_mostly_promotion_with_a_real_paragraph_is_not_removed_whole():
     evidence = page_evidence(prepare(page), default_promotion_profile())
     assert evidence.coverage < default_promotion_profile().min_coverage
     assert paragraph in clean(page)
+
+
+@pytest.mark.parametrize("page", [OPERATOR_PAGE, to_traditional(OPERATOR_PAGE), RAID_NEWS, MACAU_NEWS,
+                                  OPERATOR_PAGE + RAID_NEWS, RAID_NEWS + OPERATOR_PAGE, ""],
+                         ids=["operator", "operator-trad", "raid", "macau", "operator+news", "news+operator", "empty"])
+@pytest.mark.parametrize("min_coverage", [0.0, 0.5, 0.9, 1.0])
+def test_early_exit_gives_the_full_test_s_answer(page, min_coverage):
+    from textclean.promotion import _is_promotion
+
+    profile = dataclasses.replace(default_promotion_profile(), min_coverage=min_coverage)
+    doc = prepare(page)
+    assert _is_promotion(doc, profile) == page_evidence(doc, profile).is_promotion

@@ -179,7 +179,7 @@ def _nonblank(doc: Document) -> list[int]:
 
 def _short(doc: Document, idx: int, config: Config, limit: int | None = None) -> bool:
     line = doc.lines[idx]
-    n = doc.visible_len(line.start, line.end)
+    n = doc.line_visible_len(line)
     return n <= (limit or config.context_max_chars) and not doc.ends_like_sentence(line)
 
 
@@ -255,7 +255,7 @@ def _reading_list_context(doc: Document, lines: dict[int, _Unit]) -> None:
         return
     first_prose = next(
         (ln.index for ln in doc.lines
-         if ln.index not in lines and doc.visible_len(ln.start, ln.end) >= _ARTICLE_LINE_CHARS),
+         if ln.index not in lines and doc.line_visible_len(ln) >= _ARTICLE_LINE_CHARS),
         len(doc.lines),
     )
     for start in headers:
@@ -287,7 +287,7 @@ def _teaser_context(doc: Document, lines: dict[int, _Unit]) -> None:
         if idx >= 0:
             line = doc.lines[idx]
             body = doc.text[line.start : line.end]
-            if _TEASER_END.search(body) and doc.visible_len(line.start, line.end) >= _TEASER_MIN_CHARS:
+            if _TEASER_END.search(body) and doc.line_visible_len(line) >= _TEASER_MIN_CHARS:
                 run.append(idx)
                 continue
         if len(run) >= _TEASER_MIN_RUN:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .normalize import fold
 from .segment import Line, Segmentation, Sentence, segment
@@ -10,6 +11,9 @@ from .segment import Line, Segmentation, Sentence, segment
 __all__ = ["Document", "prepare"]
 
 _TERMINAL = frozenset("。！？!?…；;")
+
+#: what visible_len does not count
+_INVISIBLE = " \t\u3000\u00a0"
 
 
 @dataclass(frozen=True)
@@ -44,12 +48,29 @@ class Document:
         return self.key[line.start : line.end]
 
     def is_blank(self, line: Line) -> bool:
-        return not self.text[line.start : line.end].strip()
+        """True when the line's content is empty or all whitespace (``str.isspace``)."""
+        return self._line_counts[1][line.index]
+
+    def line_visible_len(self, line: Line) -> int:
+        """``visible_len`` of the line's content."""
+        return self._line_counts[0][line.index]
 
     def visible_len(self, start: int, end: int) -> int:
         """Characters in ``text[start:end]`` that are not whitespace."""
         chunk = self.text[start:end]
-        return len(chunk) - sum(chunk.count(c) for c in " \t\u3000\u00a0")
+        return len(chunk) - sum(chunk.count(c) for c in _INVISIBLE)
+
+    @cached_property
+    def _line_counts(self) -> tuple[list[int], list[bool]]:
+        """Every line's visible length and blankness, worked out once (scorers
+        and decisions ask for them line by line, many times over)."""
+        text = self.text
+        visible, blank = [], []
+        for ln in self.seg.lines:
+            body = text[ln.start : ln.end]
+            visible.append(len(body) - sum(body.count(c) for c in _INVISIBLE))
+            blank.append(not body.strip())
+        return visible, blank
 
     def ends_like_sentence(self, line: Line) -> bool:
         body = self.text[line.start : line.end].rstrip()

@@ -158,11 +158,35 @@ class PageEvidence:
     is_promotion: bool
 
 
+def _prose(doc: Document, profile: PromotionProfile) -> tuple[list[tuple[str, int]], int]:
+    """The prose lines (keys and visible lengths) and their characters."""
+    sized = ((doc.key[ln.start : ln.end], doc.line_visible_len(ln)) for ln in doc.lines)
+    prose = [(line, n) for line, n in sized if n >= profile.prose_line_chars]
+    return prose, sum(n for _, n in prose)
+
+
+def _is_promotion(doc: Document, profile: PromotionProfile) -> bool:
+    """``page_evidence(doc, profile).is_promotion``, given up at the first line
+    that makes the coverage test fail for sure: on a news page a few prose
+    lines without customer or operator terms settle it, and the page's other
+    scans are never run."""
+    operator, _, customer, _ = profile._patterns
+    prose, chars = _prose(doc, profile)
+    if not prose or chars < profile.min_prose_chars:
+        return False
+    uncovered = 0
+    for line, n in prose:
+        if not (customer.search(line) or operator.search(line)):
+            uncovered += n
+            # the coverage page_evidence finds is at most (chars - uncovered) / chars
+            if (chars - uncovered) / chars < profile.min_coverage:
+                return False
+    return page_evidence(doc, profile).is_promotion
+
+
 def page_evidence(doc: Document, profile: PromotionProfile) -> PageEvidence:
     operator, gambling, customer, reporting = profile._patterns
-    sized = ((doc.key[ln.start : ln.end], doc.visible_len(ln.start, ln.end)) for ln in doc.lines)
-    prose = [(line, n) for line, n in sized if n >= profile.prose_line_chars]
-    chars = sum(n for _, n in prose)
+    prose, chars = _prose(doc, profile)
     if not prose or chars < profile.min_prose_chars:
         return PageEvidence(chars, 0.0, 0, 0.0, 0.0, 0.0, False)
     found: set[str] = set()
@@ -204,10 +228,9 @@ def promotion_signals(doc: Document, profile: PromotionProfile | None = None) ->
             "Config.promotion_profile must be a PromotionProfile, not "
             f"{type(profile).__name__}: read a file with textclean.load_promotion_profile(path)"
         )
-    evidence = page_evidence(doc, profile)
-    if not evidence.is_promotion:
+    if not _is_promotion(doc, profile):
         return []
-    score = round(evidence.coverage, 4)
+    score = round(page_evidence(doc, profile).coverage, 4)
     return [
         Signal("page", SIGNAL_NAME, "spam", score, ln.start, ln.end, "line")
         for ln in doc.lines
