@@ -340,3 +340,53 @@ def test_fold_in_chunks_equals_translate(monkeypatch, chunk):
     text = "".join(rng.choice(alphabet) for _ in range(2000))
     monkeypatch.setattr(normalize, "_FOLD_CHUNK", chunk)
     assert normalize.fold(text) == text.translate(normalize.fold_table())
+
+
+_PARTS = ["新闻", "报道。", "a.b", " ", "\u3000", "。", "!", "\ud800", "😀", "D.A. ", "…"]
+_BREAKS = ["\n", "\r\n", "\r", "\n\n", ""]
+
+
+def test_excerpt_equals_preparing_the_joined_text():
+    from textclean.pipeline import _prepare
+    from textclean.rebuild import kept_intervals
+    from textclean.report import Verdict
+
+    rng = random.Random(5)
+    derived = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(_PARTS) * rng.randint(0, 2) + rng.choice(_BREAKS) for _ in range(rng.randint(1, 8)))
+        doc = _prepare(text)
+        if doc.lines and rng.random() < 0.5:
+            doc.is_blank(doc.lines[0])  # per-line counts made before: carried over
+        verdicts = []
+        for ln in doc.lines:  # whole lines removed, now and then a cut inside one
+            r = rng.random()
+            if r < 0.35:
+                verdicts.append(Verdict(ln.start, ln.end, "line", "spam", "spam", ()))
+            elif r < 0.4 and ln.end > ln.start:
+                a = rng.randint(ln.start, ln.end - 1)
+                verdicts.append(Verdict(a, rng.randint(a + 1, ln.end), "span", "spam", "spam", ()))
+        pieces = kept_intervals(doc, verdicts) if verdicts else [(0, len(text))]
+        got = doc.excerpt(pieces)
+        if got is None:
+            continue
+        derived += 1
+        want = _prepare("".join(text[s:e] for s, e in pieces))
+        assert (got.text, got.key, got.seg) == (want.text, want.key, want.seg), (text, pieces)
+        assert (got._line_starts, got._sentence_starts) == (want._line_starts, want._sentence_starts)
+        assert [(got.is_blank(ln), got.line_visible_len(ln)) for ln in got.lines] == [
+            (want.is_blank(ln), want.line_visible_len(ln)) for ln in want.lines]
+    assert derived > 2000  # most piece sets are whole lines
+
+
+@pytest.mark.parametrize("text, pieces", [
+    ("a\r" + "b\n" + "\nc", [(0, 2), (4, 6)]),  # "a\r" then "\n": one CRLF break in the joined text
+    ("a\n" + "bc\n", [(0, 2), (2, 3)]),  # a piece ending inside a line
+    ("a\n" + "bc\n", [(0, 2), (3, 5)]),  # a piece starting inside a line
+    ("a\n" + "b\n" + "c", [(0, 1), (4, 5)]),  # a line's break dropped where more text follows
+    ("a\nb", [(2, 3), (0, 2)]),  # a line with no break followed by more text
+])
+def test_excerpt_declines_when_lines_would_change(text, pieces):
+    from textclean.document import prepare
+
+    assert prepare(text).excerpt(pieces) is None

@@ -72,6 +72,64 @@ class Document:
             blank.append(not body.strip())
         return visible, blank
 
+    def excerpt(self, pieces: list[tuple[int, int]]) -> Document | None:
+        """The document of ``"".join(text[s:e] for s, e in pieces)`` made from
+        this one's lines, sentences and key; None where that is not sure.
+
+        Lines are segmented on their own and the key is a character-by-
+        character map, so when every piece is a run of whole lines the
+        excerpt is those lines and their sentences, moved, and the key's
+        pieces joined: what :func:`prepare` of the joined text gives, without
+        segmenting it again. None when a piece cuts into a line, or a join
+        would merge lines (after a line with no break, or a ``\r`` meeting a
+        ``\n``); the one line end a piece may stop at is the final one, where
+        the cleaned text drops the page's last line break.
+        """
+        text, lines, sentences = self.text, self.seg.lines, self.seg.sentences
+        new_lines: list[Line] = []
+        new_sentences: list[Sentence] = []
+        taken: list[int] = []  # the line each new line was
+        pos = 0
+        for k, (start, end) in enumerate(pieces):
+            i = bisect.bisect_right(self._line_starts, start) - 1
+            if start >= end or i < 0 or lines[i].start != start:
+                return None
+            if new_lines:
+                if new_lines[-1].end == new_lines[-1].stop or (text[start] == "\n" and text[pieces[k - 1][1] - 1] == "\r"):
+                    return None
+            shift = pos - start
+            j = bisect.bisect_left(self._sentence_starts, start)
+            while True:
+                line = lines[i]
+                if line.stop <= end:
+                    stop = line.stop
+                elif line.end == end and k == len(pieces) - 1:
+                    stop = end
+                else:
+                    return None
+                index = len(new_lines)
+                new_lines.append(Line(index, line.start + shift, line.end + shift, stop + shift))
+                taken.append(i)
+                while j < len(sentences) and sentences[j].line == i:
+                    sen = sentences[j]
+                    new_sentences.append(Sentence(len(new_sentences), index, sen.start + shift, sen.end + shift))
+                    j += 1
+                i += 1
+                if stop == end:
+                    break
+            pos += end - start
+        doc = Document(
+            text="".join(text[s:e] for s, e in pieces),
+            key="".join(self.key[s:e] for s, e in pieces),
+            seg=Segmentation(tuple(new_lines), tuple(new_sentences)),
+            _line_starts=[line.start for line in new_lines],
+            _sentence_starts=[sen.start for sen in new_sentences],
+        )
+        counts = self.__dict__.get("_line_counts")
+        if counts is not None:  # per line, and the lines are the same
+            object.__setattr__(doc, "_line_counts", ([counts[0][i] for i in taken], [counts[1][i] for i in taken]))
+        return doc
+
     def ends_like_sentence(self, line: Line) -> bool:
         body = self.text[line.start : line.end].rstrip()
         return bool(body) and (body[-1] in _TERMINAL or body[-2:-1] in _TERMINAL)

@@ -46,6 +46,12 @@ def _prepare(text: str) -> Document:
     return doc
 
 
+def _excerpt(doc: Document, pieces: list[tuple[int, int]]) -> Document:
+    """The document of the text made of *pieces* of *doc*: from doc's own
+    lines when the pieces are whole lines, else prepared afresh."""
+    return doc.excerpt(pieces) or _prepare("".join(doc.text[s:e] for s, e in pieces))
+
+
 def resolve_config(config: Config | None, overrides: dict[str, Any]) -> Config:
     """Merge keyword overrides into a config (the default when *config* is None)."""
     if config is not None and not isinstance(config, Config):
@@ -100,7 +106,7 @@ def _offtopic(doc: Document, dropped: list[Verdict], config: Config, judged: lis
     *judged*, when given, receives the text judged and its pieces of *doc*.
     """
     pieces = kept_intervals(doc, dropped) if dropped else [(0, len(doc.text))]
-    kept = doc if not dropped else _prepare("".join(doc.text[s:e] for s, e in pieces))
+    kept = doc if not dropped else _excerpt(doc, pieces)
     if judged is not None:
         judged.append((kept, pieces))
     found = decide(kept, coherence_signals(kept, config), config)
@@ -182,7 +188,7 @@ def _explain(text: str, config: Config, scores: bool = True) -> Report:
         if not offtopic_found and all(v.unit == "line" for v in dropped):
             break
         pieces = kept_intervals(doc, dropped)
-        again = _dropped(_prepare("".join(text[s:e] for s, e in pieces)), rejudge, memo)
+        again = _dropped(_excerpt(doc, pieces), rejudge, memo)
         if not again:
             break
         dropped += [m for v in again for m in _to_input(pieces, v, doc)]
