@@ -21,9 +21,11 @@ def _sparsetools():
 
     ``import scipy.sparse`` costs about 20 MB of memory in every process (it
     brings scipy's array-API layer and test helpers), for two C routines that
-    need only numpy. The extension is loaded from its file, under its own
-    name, so a later ``import scipy.sparse`` finds and reuses it. Where that
-    does not work (an unusual install), the plain import; None without scipy.
+    need only numpy. The extension is loaded from its file under its own
+    name and then taken out of ``sys.modules`` again, so that a later
+    ``import scipy.sparse`` (the user's, scikit-learn's) imports it the
+    ordinary way. Where that does not work (an unusual install), the plain
+    import; None without scipy.
     """
     import importlib.machinery
     import importlib.util
@@ -40,8 +42,11 @@ def _sparsetools():
                 path = os.path.join(folder, "sparse", "_sparsetools" + suffix)
                 if os.path.isfile(path):
                     ext = importlib.util.spec_from_file_location(name, path)
-                    module = importlib.util.module_from_spec(ext)
-                    ext.loader.exec_module(module)
+                    try:
+                        module = importlib.util.module_from_spec(ext)
+                        ext.loader.exec_module(module)
+                    finally:
+                        sys.modules.pop(name, None)
                     return module
     except Exception:  # pragma: no cover - fall back to the ordinary import
         pass
