@@ -390,3 +390,18 @@ def test_excerpt_declines_when_lines_would_change(text, pieces):
     from textclean.document import prepare
 
     assert prepare(text).excerpt(pieces) is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_median_equals_numpy_median(dtype):
+    from textclean.coherence import _median
+
+    rng = np.random.default_rng(3)
+    for n in list(range(1, 12)) + [50, 51, 200]:
+        for _ in range(20):
+            x = rng.random(n).astype(dtype) * rng.choice([1e-3, 1.0, 1e6])
+            if rng.random() < 0.3:
+                x[rng.integers(0, n, size=max(1, n // 3))] = x[0]  # ties
+            assert _median(x) == float(np.median(x))
+    with_nan = np.array([0.5, np.nan, 0.1], dtype=dtype)
+    assert np.isnan(_median(with_nan)) and np.isnan(float(np.median(with_nan)))

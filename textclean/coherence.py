@@ -442,13 +442,25 @@ def _sparse_sums(X: "csr_matrix", model: TopicModel, groups: np.ndarray) -> _Lea
     )
 
 
+def _median(x: np.ndarray) -> float:
+    """``float(np.median(x))`` of a 1-D array, the same number without the
+    general function's checks (~80 µs a call, twice per page): the middle of
+    the sorted values, or the mean of the middle two as np.median takes it."""
+    n = x.size
+    if n == 0 or np.isnan(x).any():
+        return float(np.median(x))  # its own rules for these
+    ordered = np.sort(x)
+    m = n // 2
+    return float(ordered[m]) if n % 2 else float(np.mean(ordered[m - 1 : m + 1]))
+
+
 def _features(s: _LeaveOneOut, model: TopicModel, n_tokens: np.ndarray, groups: np.ndarray) -> np.ndarray:
     n = len(n_tokens)
     eps = _EPS
     # lexical: TF-IDF cosine with the rest
     lex = np.clip(s.x_rest_w / (np.sqrt(s.x_sq_w * s.rest_sq_w) + eps), 0.0, 1.0)
     judged = n_tokens >= MIN_UNIT_TOKENS
-    med = float(np.median(lex[judged] if judged.any() else lex))
+    med = _median(lex[judged] if judged.any() else lex)
     lex_rel = np.log((lex + 0.01) / (med + 0.01))
     # topic: linear model on l2-normalised counts; rest logits by subtraction
     p = _softmax(s.raw / s.x_norm[:, None] + model.b)
